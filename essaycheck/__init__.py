@@ -1,0 +1,73 @@
+"""essaycheck: find copied bài thu hoạch and score how well each ties the resolution to the
+writer's own unit, every figure explained with the sentences behind it.
+
+Pipeline: read -> normalise -> tokenize -> detect copies -> score relevance -> report.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .detect import CopyDetector
+from .documents import Document, ReadError
+from .essay import Essay, Sentence, prepare
+from .evaluate import (
+    CopyEvaluation,
+    RelevanceEvaluation,
+    evaluate_copies,
+    evaluate_relevance,
+    precision_recall_curve,
+    read_labels,
+)
+from .matches import CopyGroup, CopyProfile, Match, Passage
+from .normalize import Normalized, fold, normalize
+from .pipeline import Config, EssayResult, Report, check, check_documents
+from .readers import read_batch, read_text
+from .relevance import Evidence, RelevanceScore, RelevanceScorer, prepare_resolution
+from .report import load_json, tables, to_dict, write_json, write_xlsx
+from .tokenize import TokenCache
+from .units import Unit, read_units
+
+try:
+    __version__ = version("essaycheck")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Config",
+    "CopyDetector",
+    "CopyEvaluation",
+    "CopyGroup",
+    "CopyProfile",
+    "Document",
+    "Essay",
+    "EssayResult",
+    "Evidence",
+    "Match",
+    "Normalized",
+    "Passage",
+    "ReadError",
+    "RelevanceEvaluation",
+    "RelevanceScore",
+    "RelevanceScorer",
+    "Report",
+    "Sentence",
+    "TokenCache",
+    "Unit",
+    "check",
+    "check_documents",
+    "evaluate_copies",
+    "evaluate_relevance",
+    "fold",
+    "load_json",
+    "normalize",
+    "precision_recall_curve",
+    "prepare",
+    "prepare_resolution",
+    "read_batch",
+    "read_labels",
+    "read_text",
+    "read_units",
+    "tables",
+    "to_dict",
+    "write_json",
+    "write_xlsx",
+]

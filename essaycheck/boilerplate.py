@@ -1,0 +1,91 @@
+"""What must not count as copying: resolution quotes, shared boilerplate, stock phrases.
+
+Boilerplate is learned from the batch itself, as MOSS does with ``-m``: a shingle found in many
+essays is a stock phrase. A long run of such shingles is a shared template, not a stock phrase, so
+only short runs are excluded; the resolution's own text is excluded however long the quote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib.resources import files
+
+import numpy as np
+
+from .fingerprint import Fingerprint
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    """Per-token masks of a fingerprint: resolution quotes and boilerplate."""
+
+    quote: np.ndarray
+    boilerplate: np.ndarray
+
+    @property
+    def excluded(self) -> np.ndarray:
+        return self.quote | self.boilerplate
+
+
+def cover(hits: np.ndarray, n_tokens: int, k: int) -> np.ndarray:
+    """Token mask covered by the k-grams whose start positions are ``True`` in ``hits``."""
+    if n_tokens == 0 or not hits.any():
+        return np.zeros(n_tokens, dtype=bool)
+    return np.convolve(hits.astype(np.int32), np.ones(k, dtype=np.int32))[:n_tokens] > 0
+
+
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[start, end)`` of each run of ``True`` in a boolean array."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def frequent_shingles(fingerprints: list[Fingerprint], min_docs: int) -> np.ndarray:
+    """Sorted hashes of the shingles found in at least ``min_docs`` of the fingerprints."""
+    if not fingerprints:
+        return np.zeros(0, dtype=np.uint64)
+    values, counts = np.unique(
+        np.concatenate([np.unique(fp.hashes) for fp in fingerprints]), return_counts=True
+    )
+    return values[counts >= min_docs]
+
+
+@lru_cache(maxsize=1)
+def _stock_pattern() -> re.Pattern[str]:
+    text = files("essaycheck").joinpath("stock_phrases.txt").read_text(encoding="utf-8")
+    phrases = [ln.strip().lower() for ln in text.splitlines() if ln.strip() and ln[0] != "#"]
+    parts = [r"\W+".join(map(re.escape, p.split())) for p in phrases]
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)")
+
+
+def stock_phrase_mask(fp: Fingerprint, text: str) -> np.ndarray:
+    """Tokens inside one of the built-in stock phrases ("nhận thức sâu sắc", ...)."""
+    mask = np.zeros(fp.n_tokens, dtype=bool)
+    if not fp.n_tokens:
+        return mask
+    starts = fp.spans[:, 0]
+    for m in _stock_pattern().finditer(text.lower()):
+        lo, hi = np.searchsorted(starts, [m.start(), m.end()])
+        mask[lo:hi] = True
+    return mask
+
+
+def exclusions(
+    fp: Fingerprint,
+    text: str,
+    k: int,
+    quote_hashes: np.ndarray,
+    frequent: np.ndarray,
+    max_boilerplate_run: int,
+) -> Exclusions:
+    """Masks for one fingerprint; ``text`` is the normalised text its spans point into."""
+    quote = cover(np.isin(fp.hashes, quote_hashes), fp.n_tokens, k)
+    common = cover(np.isin(fp.hashes, frequent), fp.n_tokens, k)
+    boiler = stock_phrase_mask(fp, text)
+    for a, b in runs(common):
+        if b - a <= max_boilerplate_run:
+            boiler[a:b] = True
+    return Exclusions(quote=quote, boilerplate=boiler & ~quote)

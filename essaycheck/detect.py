@@ -1,0 +1,403 @@
+"""Copy detection: candidates with MinHash LSH, verification by alignment, copy groups.
+
+Stages (each a method, timed in ``timings_``):
+1. fingerprint bodies; mask resolution quotes and boilerplate learned from the batch;
+2. candidates: MinHash LSH over whole bodies, over windows (a copied section inside a longer essay
+   is still found) and over rare facts (a paraphrase keeps its figures and names);
+3. verify each candidate: shingle passages (seed-extend-filter) and sentence chains (paraphrase);
+4. copy groups as connected components of confirmed matches.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from datasketch import MinHashLSH
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .align import TokenPassage, align, covered
+from .boilerplate import Exclusions, exclusions, frequent_shingles, runs
+from .essay import Essay
+from .fingerprint import Fingerprint, fingerprint, fingerprint_text, minhash, token_hash
+from .matches import CopyGroup, CopyProfile, Match, Passage
+from .normalize import normalize
+from .paraphrase import monotone_chain
+
+RESOLUTION_ONLY_SHARE = 0.6  # body mostly resolution text: no personal work
+
+
+@dataclass
+class _Text:
+    essay: Essay
+    fp: Fingerprint
+    excl: Exclusions
+    countable: np.ndarray  # tokens that are neither quotes nor boilerplate
+    valid: np.ndarray  # shingles made only of countable tokens
+    sentence_tokens: list[tuple[int, int]]  # token range of each sentence
+    own_sentences: np.ndarray  # indices of sentences mostly made of countable tokens
+    is_reference: bool
+
+
+def _is_word(w: str) -> bool:
+    return any(c.isalnum() for c in w)
+
+
+class CopyDetector:
+    """Find copied essays in a batch, and copies of reference texts.
+
+    Parameters are stored as given (scikit-learn style); :meth:`fit` runs the detection and sets
+    ``matches_``, ``groups_``, ``profiles_``, ``n_candidates_`` and ``timings_``.
+
+    Parameters
+    ----------
+    threshold: a pair is a copy when the larger of its two coverages reaches this share.
+    min_match_words: ... and at least this many own words are matched.
+    shingle_size: syllables per shingle.
+    num_perm, lsh_threshold, window, window_threshold, fact_threshold: candidate search.
+    boilerplate_min_docs, boilerplate_ratio: a shingle in at least max(min_docs, ratio * n)
+        essays is boilerplate, when it stands in a run of at most ``max_boilerplate_run``
+        syllables (longer shared runs are a template, not a stock phrase).
+    max_gap, min_passage_words: passages bridge gaps of edited words and are at least this long.
+    paraphrase_similarity, paraphrase_min_sentences, paraphrase_min_share: a paraphrase is a
+        chain of at least ``min_sentences`` similar sentences in the same order, covering at
+        least ``min_share`` of the shorter essay's own sentences.
+    """
+
+    def __init__(
+        self,
+        threshold: float = 0.15,
+        min_match_words: int = 40,
+        shingle_size: int = 5,
+        num_perm: int = 128,
+        lsh_threshold: float = 0.2,
+        window: int = 40,
+        window_threshold: float = 0.4,
+        fact_threshold: float = 0.2,
+        boilerplate_min_docs: int = 4,
+        boilerplate_ratio: float = 0.02,
+        max_boilerplate_run: int = 25,
+        max_gap: int = 8,
+        min_passage_words: int = 8,
+        paraphrase_similarity: float = 0.35,
+        paraphrase_min_sentences: int = 4,
+        paraphrase_min_share: float = 0.4,
+    ) -> None:
+        self.threshold = threshold
+        self.min_match_words = min_match_words
+        self.shingle_size = shingle_size
+        self.num_perm = num_perm
+        self.lsh_threshold = lsh_threshold
+        self.window = window
+        self.window_threshold = window_threshold
+        self.fact_threshold = fact_threshold
+        self.boilerplate_min_docs = boilerplate_min_docs
+        self.boilerplate_ratio = boilerplate_ratio
+        self.max_boilerplate_run = max_boilerplate_run
+        self.max_gap = max_gap
+        self.min_passage_words = min_passage_words
+        self.paraphrase_similarity = paraphrase_similarity
+        self.paraphrase_min_sentences = paraphrase_min_sentences
+        self.paraphrase_min_share = paraphrase_min_share
+
+    # -- stage 1 -----------------------------------------------------------------------------
+    def _texts(
+        self, essays: Sequence[Essay], resolution: str, references: Sequence[Essay]
+    ) -> list[_Text]:
+        k = self.shingle_size
+        fps = [fingerprint(e, k) for e in essays]
+        ref_fps = [fingerprint(r, k) for r in references]
+        quote_hashes = np.unique(fingerprint_text(normalize(resolution).text, k).hashes)
+        min_docs = max(self.boilerplate_min_docs, math.ceil(self.boilerplate_ratio * len(fps)))
+        frequent = frequent_shingles(fps, min_docs)
+        texts = []
+        for essay, fp, is_ref in [(e, f, False) for e, f in zip(essays, fps, strict=True)] + [
+            (r, f, True) for r, f in zip(references, ref_fps, strict=True)
+        ]:
+            excl = exclusions(
+                fp, essay.norm.text, k, quote_hashes, frequent, self.max_boilerplate_run
+            )
+            countable = ~excl.excluded
+            valid = (
+                np.convolve((~countable).astype(np.int32), np.ones(k, np.int32), "valid") == 0
+                if fp.n_tokens >= k
+                else np.zeros(0, dtype=bool)
+            )
+            starts = fp.spans[:, 0] if fp.n_tokens else np.zeros(0, np.int64)
+            sent_tok = [
+                tuple(np.searchsorted(starts, [s.start, s.end]).tolist())
+                for s in essay.sentences
+            ]
+            own = [
+                i for i, (a, b) in enumerate(sent_tok) if b > a and countable[a:b].mean() >= 0.5
+            ]
+            texts.append(
+                _Text(essay, fp, excl, countable, valid, sent_tok, np.asarray(own, int), is_ref)
+            )
+        return texts
+
+    # -- stage 2 -----------------------------------------------------------------------------
+    def _candidates(self, texts: list[_Text], facts: list[set[str]]) -> set[tuple[int, int]]:
+        full = MinHashLSH(threshold=self.lsh_threshold, num_perm=self.num_perm)
+        windows = MinHashLSH(threshold=self.window_threshold, num_perm=self.num_perm)
+        fact_lsh = MinHashLSH(threshold=self.fact_threshold, num_perm=self.num_perm)
+        sketches: list[tuple[str, object, object]] = []
+        step = max(1, self.window // 2)
+        for idx, t in enumerate(texts):
+            own = t.fp.hashes[t.valid]
+            if len(own):
+                m = minhash(own, self.num_perm)
+                full.insert(idx, m)
+                sketches.append(("full", idx, m))
+            for w, start in enumerate(range(0, max(1, len(own) - step), step)):
+                chunk = own[start : start + self.window]
+                if len(chunk) >= self.window // 2:
+                    m = minhash(chunk, self.num_perm)
+                    windows.insert((idx, w), m)
+                    sketches.append(("window", idx, m))
+            if len(facts[idx]) >= 3:
+                m = minhash([token_hash(f) for f in facts[idx]], self.num_perm)
+                fact_lsh.insert(idx, m)
+                sketches.append(("fact", idx, m))
+        index = {"full": full, "window": windows, "fact": fact_lsh}
+        pairs: set[tuple[int, int]] = set()
+        for kind, idx, m in sketches:
+            for key in index[kind].query(m):
+                other = key[0] if isinstance(key, tuple) else key
+                if other != idx and not (texts[idx].is_reference and texts[other].is_reference):
+                    pairs.add((min(idx, other), max(idx, other)))
+        return pairs
+
+    def _facts(self, texts: list[_Text], resolution_words: set[str]) -> list[set[str]]:
+        """Rare words and figures of each text's own sentences (what a paraphrase keeps)."""
+        own_words = []
+        for t in texts:
+            words = set()
+            for i in t.own_sentences:
+                words.update(w for w in t.essay.sentences[i].words if _is_word(w))
+            own_words.append(
+                {w for w in words if not all(s in resolution_words for s in w.split())}
+            )
+        df: dict[str, int] = {}
+        for words in own_words:
+            for w in words:
+                df[w] = df.get(w, 0) + 1
+        rare = max(2, math.ceil(0.05 * len(texts)))
+        return [
+            {w for w in ws if any(c.isdigit() for c in w) or (" " in w and df[w] <= rare)}
+            for ws in own_words
+        ]
+
+    # -- stage 3 -----------------------------------------------------------------------------
+    def _sentence_vectors(self, texts: list[_Text]) -> tuple[csr_matrix, list[int]]:
+        docs, offsets = [], []
+        for t in texts:
+            offsets.append(len(docs))
+            docs.extend([w for w in s.words if _is_word(w)] for s in t.essay.sentences)
+        if not docs:
+            return csr_matrix((0, 0)), offsets
+        vec = TfidfVectorizer(analyzer=lambda ws: ws, sublinear_tf=True, max_df=0.2, min_df=1)
+        try:
+            return vec.fit_transform(docs).tocsr(), offsets
+        except ValueError:  # every word too frequent: nothing to compare
+            return csr_matrix((len(docs), 0)), offsets
+
+    def _paraphrase(
+        self, a: _Text, b: _Text, vectors: csr_matrix, oa: int, ob: int
+    ) -> list[tuple[int, int, float]]:
+        if not len(a.own_sentences) or not len(b.own_sentences) or vectors.shape[1] == 0:
+            return []
+        va = vectors[oa + a.own_sentences]
+        vb = vectors[ob + b.own_sentences]
+        sim = (va @ vb.T).toarray()
+        chain = monotone_chain(sim, self.paraphrase_similarity)
+        shorter = min(len(a.own_sentences), len(b.own_sentences))
+        if len(chain) < self.paraphrase_min_sentences or len(chain) < (
+            self.paraphrase_min_share * shorter
+        ):
+            return []
+        return [(int(a.own_sentences[i]), int(b.own_sentences[j]), s) for i, j, s in chain]
+
+    def _verify(
+        self, a: _Text, b: _Text, vectors: csr_matrix, oa: int, ob: int
+    ) -> Match | None:
+        k = self.shingle_size
+        tps = align(a.fp, b.fp, a.valid, b.valid, k, self.max_gap, self.min_passage_words)
+        mask_a = covered(tps, a.fp.n_tokens, "a") & a.countable
+        mask_b = covered(tps, b.fp.n_tokens, "b") & b.countable
+        sentence_pairs = self._paraphrase(a, b, vectors, oa, ob)
+        para: list[TokenPassage] = []
+        for i, j, _ in sentence_pairs:
+            (a0, a1), (b0, b1) = a.sentence_tokens[i], b.sentence_tokens[j]
+            if mask_a[a0:a1].mean() < 0.5:  # not already matched word for word
+                para.append(TokenPassage(a0, a1, b0, b1, 0))
+                mask_a[a0:a1] |= a.countable[a0:a1]
+                mask_b[b0:b1] |= b.countable[b0:b1]
+        na, nb = int(a.countable.sum()), int(b.countable.sum())
+        if not na or not nb:
+            return None
+        cov_a, cov_b = mask_a.sum() / na, mask_b.sum() / nb
+        matched = min(int(mask_a.sum()), int(mask_b.sum()))
+        score = max(cov_a, cov_b)
+        if matched < self.min_match_words or score < self.threshold:
+            return None
+        method = "shingle" if tps else "paraphrase"
+        if tps and para:
+            method = "shingle+paraphrase"
+        passages = [self._passage(a, b, p, "shingle") for p in tps] + [
+            self._passage(a, b, p, "paraphrase") for p in para
+        ]
+        passages.sort(key=lambda p: p.a_start)
+        return Match(
+            a=a.essay.id,
+            b=b.essay.id,
+            kind="reference" if b.is_reference else "essay",
+            coverage_a=round(float(cov_a), 4),
+            coverage_b=round(float(cov_b), 4),
+            score=round(float(score), 4),
+            method=method,
+            passages=tuple(passages),
+        )
+
+    @staticmethod
+    def _passage(a: _Text, b: _Text, p: TokenPassage, method: str) -> Passage:
+        def span(t: _Text, lo: int, hi: int) -> tuple[int, int]:
+            return t.essay.original_span(int(t.fp.spans[lo, 0]), int(t.fp.spans[hi - 1, 1]))
+
+        a0, a1 = span(a, p.a_start, p.a_end)
+        b0, b1 = span(b, p.b_start, p.b_end)
+        return Passage(a0, a1, b0, b1, p.a_end - p.a_start, method)
+
+    # -- stage 4 -----------------------------------------------------------------------------
+    @staticmethod
+    def _groups(ids: list[str], refs: set[str], matches: list[Match]) -> list[CopyGroup]:
+        index = {x: i for i, x in enumerate(ids)}
+        rows = [index[m.a] for m in matches]
+        cols = [index[m.b] for m in matches]
+        graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(ids), len(ids)))
+        _, labels = connected_components(graph, directed=False)
+        degree: dict[str, int] = {}
+        for m in matches:
+            degree[m.a] = degree.get(m.a, 0) + 1
+            degree[m.b] = degree.get(m.b, 0) + 1
+        members: dict[int, list[str]] = {}
+        for x in sorted(degree):
+            members.setdefault(int(labels[index[x]]), []).append(x)
+        groups = []
+        for n, group in enumerate(sorted(members.values(), key=lambda g: (-len(g), g[0]))):
+            group_refs = tuple(x for x in group if x in refs)
+            source = max(group_refs or group, key=lambda x: (degree[x], x in refs))
+            groups.append(CopyGroup(n + 1, tuple(group), source, group_refs))
+        return groups
+
+    def _profile(self, t: _Text, masks: list[np.ndarray], ref_masks: list[np.ndarray],
+                 partners: list[str]) -> CopyProfile:
+        n = t.fp.n_tokens
+        na = int(t.countable.sum())
+        matched = np.zeros(n, dtype=bool)
+        for m in masks:
+            matched |= m
+        from_ref = np.zeros(n, dtype=bool)
+        for m in ref_masks:
+            from_ref |= m
+
+        def spans(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
+            return tuple(
+                (int(t.fp.spans[lo, 0]), int(t.fp.spans[hi - 1, 1])) for lo, hi in runs(mask)
+            )
+
+        quote_share = float(t.excl.quote.mean()) if n else 0.0
+        flags = []
+        if partners:
+            flags.append("copy")
+        if ref_masks:
+            flags.append("copy_of_reference")
+        if quote_share >= RESOLUTION_ONLY_SHARE:
+            flags.append("resolution_only")
+        return CopyProfile(
+            id=t.essay.id,
+            n_tokens=n,
+            similarity=round(float((matched & t.countable).sum() / na), 4) if na else 0.0,
+            quote_share=round(quote_share, 4),
+            boilerplate_share=round(float(t.excl.boilerplate.mean()), 4) if n else 0.0,
+            partners=tuple(sorted(set(partners))),
+            copied=spans(matched),
+            copied_from_reference=spans(from_ref),
+            quoted=spans(t.excl.quote),
+            flags=tuple(flags),
+        )
+
+    def fit(
+        self,
+        essays: Sequence[Essay],
+        resolution: str = "",
+        references: Sequence[Essay] = (),
+    ) -> CopyDetector:
+        """Detect copies among ``essays`` and of ``references``; returns ``self``."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        texts = self._texts(essays, resolution, references)
+        resolution_words = set(fingerprint_text(normalize(resolution).text, 1).tokens)
+        facts = self._facts(texts, resolution_words)
+        timings["fingerprint"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        pairs = self._candidates(texts, facts)
+        timings["candidates"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        vectors, offsets = self._sentence_vectors(texts)
+        matches: list[Match] = []
+        cover_masks: dict[int, list[np.ndarray]] = {}
+        ref_cover: dict[int, list[np.ndarray]] = {}
+        partners: dict[int, list[str]] = {}
+        for i, j in sorted(pairs):
+            a, b = (i, j) if not texts[i].is_reference else (j, i)
+            match = self._verify(texts[a], texts[b], vectors, offsets[a], offsets[b])
+            if match is None:
+                continue
+            matches.append(match)
+            ma = self._side_mask(texts[a], match, "a")
+            cover_masks.setdefault(a, []).append(ma)
+            partners.setdefault(a, []).append(match.b)
+            if texts[b].is_reference:
+                ref_cover.setdefault(a, []).append(ma)
+            else:
+                cover_masks.setdefault(b, []).append(self._side_mask(texts[b], match, "b"))
+                partners.setdefault(b, []).append(match.a)
+        timings["verify"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        ids = [t.essay.id for t in texts]
+        self.groups_ = self._groups(ids, {t.essay.id for t in texts if t.is_reference}, matches)
+        self.profiles_ = {
+            t.essay.id: self._profile(
+                t, cover_masks.get(n, []), ref_cover.get(n, []), partners.get(n, [])
+            )
+            for n, t in enumerate(texts)
+            if not t.is_reference
+        }
+        timings["groups"] = time.perf_counter() - t0
+        self.matches_ = matches
+        self.n_candidates_ = len(pairs)
+        self.timings_ = timings
+        return self
+
+    @staticmethod
+    def _side_mask(t: _Text, match: Match, side: str) -> np.ndarray:
+        """Countable tokens of one side inside the match's passages (from original offsets)."""
+        mask = np.zeros(t.fp.n_tokens, dtype=bool)
+        if not t.fp.n_tokens:
+            return mask
+        orig_starts = t.essay.norm.starts[t.fp.spans[:, 0]]
+        for p in match.passages:
+            lo, hi = (p.a_start, p.a_end) if side == "a" else (p.b_start, p.b_end)
+            x, y = np.searchsorted(orig_starts, [lo, hi])
+            mask[x:y] = True
+        return mask & t.countable
+

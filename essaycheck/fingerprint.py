@@ -1,0 +1,77 @@
+"""Shingle fingerprints of essay bodies: stable hashes of syllable k-grams, and MinHash sketches.
+
+Hashes are stable across runs and processes (blake2b of each syllable, then a polynomial over the
+k-gram), so sketches can be cached and compared between batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from datasketch import MinHash
+
+from .essay import Essay
+from .tokenize import syllables
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@lru_cache(maxsize=1 << 20)
+def token_hash(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode(), digest_size=8).digest(), "little")
+
+
+def shingle_hashes(tokens: list[str], k: int) -> np.ndarray:
+    """uint64 hash of the k-gram starting at each position (``len(tokens) - k + 1`` of them)."""
+    if len(tokens) < k:
+        return np.zeros(0, dtype=np.uint64)
+    th = np.fromiter((token_hash(t) for t in tokens), dtype=np.uint64, count=len(tokens))
+    out = np.zeros(len(tokens) - k + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j in range(k):
+            out = out * _MIX + th[j : len(th) - k + 1 + j]
+    return out
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Syllables of a text's body with offsets (into ``norm.text``) and their k-gram hashes."""
+
+    id: str
+    tokens: list[str]
+    spans: np.ndarray  # (n_tokens, 2)
+    hashes: np.ndarray  # (n_tokens - k + 1,) uint64
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.tokens)
+
+
+def fingerprint(essay: Essay, k: int) -> Fingerprint:
+    """Fingerprint the body of ``essay`` (header and closing left out)."""
+    start, end = essay.layout.body_start, essay.layout.body_end
+    tokens, spans = syllables(essay.norm.text[start:end])
+    return Fingerprint(essay.id, tokens, spans + start, shingle_hashes(tokens, k))
+
+
+def fingerprint_text(text: str, k: int, id: str = "") -> Fingerprint:
+    """Fingerprint a plain text (a resolution, a list of stock phrases)."""
+    tokens, spans = syllables(text)
+    return Fingerprint(id, tokens, spans, shingle_hashes(tokens, k))
+
+
+def _low32(value: np.uint64) -> int:
+    return int(value) & 0xFFFFFFFF
+
+
+def minhash(values: Iterable[int] | np.ndarray, num_perm: int) -> MinHash:
+    """A datasketch MinHash of a set of uint64 hashes (already hashed: the identity is used)."""
+    m = MinHash(num_perm=num_perm, hashfunc=_low32)
+    arr = np.unique(np.asarray(values, dtype=np.uint64)) if not isinstance(values, set) else values
+    if len(arr):
+        m.update_batch(arr)
+    return m

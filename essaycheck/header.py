@@ -1,0 +1,119 @@
+"""Split an essay into header, body and closing, and read who wrote it from the header.
+
+The header is where writers state their name, role and unit ("Họ và tên:", "Đơn vị công tác:"),
+so it is parsed, not just stripped. Header and closing are boilerplate for copy detection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .normalize import fold
+
+# Label lines: folded label -> metadata field (None: a header line that carries no field).
+_LABELS: list[tuple[re.Pattern[str], str | None]] = [
+    (re.compile(r"^(ho va ten|ho ten|nguoi viet|dang vien)\b"), "author"),
+    (re.compile(r"^(chuc vu|chuc danh|chuc vu, chuc danh)\b"), "role"),
+    (re.compile(r"^(don vi cong tac|don vi|co quan cong tac|co quan|noi cong tac)\b"), "unit"),
+    (re.compile(r"^(sinh hoat dang tai chi bo|sinh hoat tai chi bo|chi bo)\b"), "cell"),
+    (re.compile(r"^(nhiem vu duoc giao|nhiem vu chuyen mon|nhiem vu)\b"), "duty"),
+    (re.compile(r"^(ngay vao dang|ngay sinh|nam sinh|trinh do)\b"), None),
+]
+_HEADER_LINE = re.compile(
+    r"^(dang bo|chi bo|dang uy|dang cong san viet nam|doc lap|cong hoa|bai thu hoach|ban thu hoach"
+    r"|thu hoach|hoc tap,? quan triet|quan triet|ve viec|nghi quyet so|ket luan so|chi thi so"
+    r"|[-*_=. ]+$)"
+)
+_DATE = re.compile(r"ngay\s*(\d{1,2}|\.{2,}|…)\s*thang\s*(\d{1,2}|\.{2,}|…)\s*nam\s*(\d{4})?")
+_CLOSING_LINE = re.compile(
+    r"^\(?(nguoi viet( thu hoach| ban thu hoach)?|nguoi thu hoach|ky,? ghi ro ho ten|ky ten"
+    r"|xac nhan cua|nhan xet cua|y kien cua|noi nhan)\b"
+)
+_HEADER_SCAN_LINES = 25
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Character spans (in the text given) of header, body and closing, and the header's fields."""
+
+    body_start: int
+    body_end: int
+    author: str = ""
+    role: str = ""
+    unit: str = ""
+    cell: str = ""
+    duty: str = ""
+    date: str = ""
+    signature: str = ""
+
+
+def _value(line: str) -> str:
+    value = line.split(":", 1)[1] if ":" in line else ""
+    value = value.strip(" .…\t")
+    return "" if not value or set(value) <= set(".…_- ") else value
+
+
+def _is_name(line: str) -> bool:
+    words = line.split()
+    return 2 <= len(words) <= 5 and all(w.isalpha() and w[0].isupper() for w in words)
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        out.append((pos, pos + len(raw), raw.strip()))
+        pos += len(raw) + 1
+    return out
+
+
+def parse_layout(text: str) -> Layout:
+    """Find header fields and the body span of a normalised essay text."""
+    lines = _lines(text)
+    fields: dict[str, str] = {}
+    body_line = 0
+    for k, (_, _, line) in enumerate(lines[:_HEADER_SCAN_LINES]):
+        if not line:
+            continue
+        if len(line.split()) > 45:  # a paragraph of prose: the body has begun
+            break
+        folded = fold(line)
+        matched = False
+        for pattern, name in _LABELS:
+            if ":" in line[:40] and pattern.match(folded):
+                if name and name not in fields and _value(line):
+                    fields[name] = _value(line)
+                matched = True
+                break
+        if not matched and (_HEADER_LINE.match(folded) or _DATE.search(folded)):
+            if _DATE.search(folded) and "date" not in fields:
+                fields["date"] = line.strip()
+            matched = True
+        # Header cells laid out side by side ("ĐẢNG BỘ ...   ĐẢNG CỘNG SẢN VIỆT NAM") or upper-case
+        # lines near the top (the unit's name) belong to the header too.
+        if not matched and k < 8 and line.isupper() and len(line) < 120:
+            matched = True
+        if matched:
+            body_line = k + 1
+    body_start = lines[body_line][0] if body_line < len(lines) else len(text)
+
+    end_line = len(lines)
+    signature = ""
+    for k in range(len(lines) - 1, body_line - 1, -1):
+        line = lines[k][2]
+        if not line:
+            continue
+        folded = fold(line)
+        if _CLOSING_LINE.match(folded) or (_DATE.search(folded) and len(line) < 80):
+            end_line = k
+        elif not signature and _is_name(line):
+            signature, end_line = line, k
+        else:
+            break
+    body_end = lines[end_line - 1][1] if end_line > body_line else body_start
+    return Layout(
+        body_start=body_start,
+        body_end=max(body_end, body_start),
+        signature=signature,
+        **{k: v for k, v in fields.items() if k in Layout.__dataclass_fields__},
+    )

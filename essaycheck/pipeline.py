@@ -1,0 +1,171 @@
+"""The whole check as named stages: read -> prepare -> detect copies -> score relevance -> report.
+
+``check`` is what the CLI, the UI and the notebooks call; ``Config`` is the settings they share
+(loadable from TOML) so that a run can be repeated exactly.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .detect import CopyDetector
+from .documents import Document, ReadError
+from .essay import Essay, prepare
+from .matches import CopyGroup, CopyProfile, Match
+from .readers import read_batch, read_text
+from .relevance import RelevanceScore, RelevanceScorer, prepare_resolution
+from .tokenize import TokenCache, default_cache_path
+from .units import Unit, read_units, unit_for
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings of a check: ``detector`` and ``relevance`` are keyword arguments of
+    :class:`CopyDetector` and :class:`RelevanceScorer`; ``cache`` is the token cache file
+    (``""`` for none); ``n_jobs`` the processes for word segmentation (``None``: all cores)."""
+
+    detector: dict[str, Any] = field(default_factory=dict)
+    relevance: dict[str, Any] = field(default_factory=dict)
+    cache: str | None = None
+    n_jobs: int | None = None
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Config:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def token_cache(self) -> TokenCache:
+        if self.cache == "":
+            return TokenCache(None)
+        return TokenCache(self.cache or default_cache_path())
+
+
+@dataclass(frozen=True)
+class EssayResult:
+    """Everything the report says about one essay."""
+
+    id: str
+    source: str
+    author: str
+    role: str
+    unit: str
+    n_words: int
+    copy: CopyProfile
+    relevance: RelevanceScore
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of a check."""
+
+    essays: list[EssayResult]
+    matches: list[Match]
+    groups: list[CopyGroup]
+    errors: list[ReadError]
+    texts: dict[str, str]  # original text of every essay and reference, for highlighting
+    resolution_title: str = ""
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def essay(self, essay_id: str) -> EssayResult:
+        return next(e for e in self.essays if e.id == essay_id)
+
+
+def _flags(profile: CopyProfile, relevance: RelevanceScore, essay: Essay) -> tuple[str, ...]:
+    flags = list(profile.flags)
+    if relevance.level <= 1 and "resolution_only" not in flags:
+        flags.append("low_relevance")
+    if (
+        essay.layout.signature
+        and essay.layout.author
+        and essay.layout.signature.lower() != essay.layout.author.lower()
+    ):
+        flags.append("signature_mismatch")  # a copy whose header name was changed, not the end
+    return tuple(flags)
+
+
+def check_documents(
+    documents: Sequence[Document],
+    resolution: str,
+    references: Sequence[Document] = (),
+    units: Sequence[Unit] = (),
+    config: Config | None = None,
+    errors: Sequence[ReadError] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Check documents already read (the UI uploads, tests) against a resolution text."""
+    config = config or Config()
+    cache = config.token_cache()
+    timings: dict[str, float] = {}
+
+    def stage(name: str, step: int) -> float:
+        if progress:
+            progress(name, step, 4)
+        return time.perf_counter()
+
+    t0 = stage("prepare", 0)
+    essays = prepare(documents, cache, config.n_jobs)
+    refs = prepare(references, cache, config.n_jobs, whole=True)
+    res = prepare_resolution(resolution, cache)
+    timings["prepare"] = time.perf_counter() - t0
+
+    t0 = stage("copies", 1)
+    detector = CopyDetector(**config.detector).fit(essays, resolution, refs)
+    timings["copies"] = time.perf_counter() - t0
+    timings.update({f"copies.{k}": v for k, v in detector.timings_.items()})
+
+    t0 = stage("relevance", 2)
+    unit_of = {e.id: unit_for(e.unit, units) for e in essays}
+    scorer = RelevanceScorer(**config.relevance).fit(essays, res)
+    results = []
+    for e in essays:
+        profile = detector.profiles_[e.id]
+        rel = scorer.score(e, profile, unit_of[e.id])
+        results.append(
+            EssayResult(
+                id=e.id,
+                source=e.source,
+                author=e.author,
+                role=e.role,
+                unit=unit_of[e.id].name,
+                n_words=e.n_words,
+                copy=profile,
+                relevance=rel,
+                flags=_flags(profile, rel, e),
+            )
+        )
+    timings["relevance"] = time.perf_counter() - t0
+    stage("report", 3)
+    texts = {e.id: e.text for e in essays} | {r.id: r.text for r in refs}
+    title = res.norm.text.split("\n", 1)[0][:200]
+    return Report(results, detector.matches_, detector.groups_, list(errors), texts, title, timings)
+
+
+def check(
+    inputs: Iterable[str | Path],
+    resolution: str | Path,
+    references: Iterable[str | Path] = (),
+    units: str | Path | None = None,
+    config: Config | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """Read a batch (files, folders, archives) and check it against a resolution file."""
+    t0 = time.perf_counter()
+    documents, errors = read_batch(list(inputs))
+    ref_docs, ref_errors = read_batch(list(references))
+    resolution_text = read_text(resolution)
+    unit_list = read_units(units) if units else []
+    read_time = time.perf_counter() - t0
+    report = check_documents(
+        documents, resolution_text, ref_docs, unit_list, config, errors + ref_errors, progress
+    )
+    report.timings["read"] = read_time
+    return report

@@ -1,0 +1,423 @@
+"""Relevance: how well an essay ties the resolution to the writer's own unit and duties.
+
+Every sentence of the body is described by a few facts anyone can check (does it name the unit,
+give a figure or a date that is not in the resolution, speak of the writer's own work, commit to
+something measurable, echo a resolution point?) and weighed by how much of it is the writer's own
+(resolution quotes and text from references earn nothing; text shared with another essay, whose
+author is unknown, earns ``shared_credit``). Components saturate, so padding earns little, and
+each one keeps the sentences that earned it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from .documents import Document
+from .essay import Essay, prepare
+from .matches import CopyProfile
+from .normalize import fold, normalize
+from .sections import ACTIONS, PROPOSALS, SELF, UNIT, is_heading, sentence_parts
+from .tokenize import TokenCache, segment_words
+from .units import Unit
+
+COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
+LEVEL_NAMES = ("không liên hệ", "chung chung", "có liên hệ một phần", "liên hệ sát, cụ thể")
+
+_RESOLUTION_ID = re.compile(r"\b(\d{1,3})\s*-\s*(nq|kl|ct|qd|hd)\s*/\s*(tw|tu|bct|ttg)\b", re.I)
+_NUMBER = re.compile(r"\d+(?:[.,/]\d+)*\s*%?")
+_WORD = re.compile(r"\w+")
+_LIST_MARKER = re.compile(r"^\s*(\d+(\.\d+)*|[a-dđ]|[ivx]+)\s*[.)]\s")
+_FIRST_PERSON = re.compile(r"\b(toi|ban than|ca nhan toi|chung toi)\b")
+_COMMIT = re.compile(
+    r"\b(se|phan dau|cam ket|dang ky|chu dong|tiep tuc|quyet tam|trien khai|thuc hien|xay dung"
+    r"|hoan thanh|to chuc)\b"
+)
+_UNIT_CUE = re.compile(
+    r"\b(don vi|co quan|dia phuong|nha truong|truong ta|benh vien|cong ty|chi bo|ubnd|uy ban"
+    r"|xa ta|toan xa|phong chung toi|khoa chung toi|tai xa|cua xa|tai phong|cua phong)\b"
+)
+_PROPOSE = re.compile(r"\b(kien nghi|de xuat|de nghi)\b")
+_DEADLINE = re.compile(
+    r"\b(truoc|den|trong|tu|hang|moi)\s+(ngay|thang|quy|nam|tuan|hoc ky)\b|\bnam 20\d\d\b|%"
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A sentence behind a component: its text, span in the original essay, and why it counts."""
+
+    text: str
+    start: int
+    end: int
+    reason: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class RelevanceScore:
+    """``score`` 0-100, ``level`` 0-3, ``components`` 0-1, the evidence and what is missing."""
+
+    score: float
+    level: int
+    components: dict[str, float]
+    evidence: dict[str, list[Evidence]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def level_name(self) -> str:
+        return LEVEL_NAMES[self.level]
+
+
+@dataclass
+class _Sentence:
+    index: int
+    text: str
+    credit: float
+    facts: list[str]
+    unit_context: bool
+    about_unit: bool
+    linked: bool
+    first_person: bool
+    commit: bool
+    propose: bool
+    measurable: bool
+    part: str | None
+
+
+def _saturate(points: float, scale: float) -> float:
+    return 1.0 - math.exp(-points / scale)
+
+
+def _overlap(start: int, end: int, spans: Sequence[tuple[int, int]]) -> float:
+    if end <= start:
+        return 0.0
+    inside = sum(max(0, min(end, b) - max(start, a)) for a, b in spans)
+    return inside / (end - start)
+
+
+def proper_names(text: str) -> list[str]:
+    """Runs of two or more capitalised syllables not opening the text ("Nguyễn Văn An")."""
+    names, run, last_end = [], [], -1
+    for m in _WORD.finditer(text):
+        word = m.group()
+        joined = run and text[last_end : m.start()].strip() == ""
+        if word[0].isupper() and not word.isdigit() and m.start() > 0:
+            run = [*run, word] if joined else [word]
+        else:
+            if len(run) >= 2:
+                names.append(" ".join(run))
+            run = []
+        last_end = m.end()
+    if len(run) >= 2:
+        names.append(" ".join(run))
+    return names
+
+
+def resolution_ids(text: str) -> set[str]:
+    """Identifiers such as ``27-nq/tw`` named in a text (folded, spaces removed)."""
+    return {f"{m[0]}-{m[1]}/{m[2]}".lower() for m in _RESOLUTION_ID.findall(fold(text))}
+
+
+class RelevanceScorer:
+    """Score essays against a resolution and their units.
+
+    :meth:`fit` learns what is common in the batch and in the resolution (and, given labelled
+    levels, the cut points between levels); :meth:`score` explains one essay.
+
+    Parameters
+    ----------
+    weights: weight of each component except ``resolution_fit``, which gates the whole score.
+    cutpoints: scores at which levels 1, 2 and 3 begin.
+    shared_credit: credit for sentences shared with another essay of the batch.
+    link_similarity: TF-IDF cosine with a resolution sentence that counts as echoing it.
+    quote_similarity: above this cosine a sentence is a restatement of the resolution.
+    """
+
+    def __init__(
+        self,
+        weights: dict[str, float] | None = None,
+        cutpoints: tuple[float, float, float] = (20.0, 40.0, 60.0),
+        shared_credit: float = 0.5,
+        link_similarity: float = 0.25,
+        quote_similarity: float = 0.6,
+    ) -> None:
+        self.weights = weights
+        self.cutpoints = cutpoints
+        self.shared_credit = shared_credit
+        self.link_similarity = link_similarity
+        self.quote_similarity = quote_similarity
+
+    # -- learning ---------------------------------------------------------------------------
+    def fit(
+        self,
+        essays: Sequence[Essay],
+        resolution: Essay,
+        levels: Sequence[int] | None = None,
+        units: Sequence[Unit] = (),
+        profiles: dict[str, CopyProfile] | None = None,
+        unit_of: dict[str, Unit] | None = None,
+    ) -> RelevanceScorer:
+        """Learn batch statistics; with ``levels``, also the cut points between levels."""
+        self.resolution_ = resolution
+        res_sentences = [[w for w in s.words if _is_word(w)] for s in resolution.sentences]
+        docs = res_sentences + [
+            [w for w in s.words if _is_word(w)] for e in essays for s in e.sentences
+        ]
+        self.vectorizer_ = TfidfVectorizer(analyzer=lambda ws: ws, sublinear_tf=True, min_df=1)
+        self.vectorizer_.fit(docs or [["_"]])
+        self.resolution_matrix_ = self.vectorizer_.transform(res_sentences or [["_"]])
+        self.resolution_vector_ = self.vectorizer_.transform(
+            [[w for ws in res_sentences for w in ws]]
+        )
+        self.resolution_ids_ = resolution_ids(resolution.norm.text[:600])
+        self.resolution_words_ = {w for ws in res_sentences for w in ws}
+        self.resolution_numbers_ = set(_NUMBER.findall(resolution.norm.text))
+        self.resolution_names_ = {fold(n) for n in proper_names(resolution.norm.text)}
+        df: dict[str, int] = {}
+        for e in essays:
+            for w in {w for s in e.sentences for w in s.words}:
+                df[w] = df.get(w, 0) + 1
+        common = max(3, int(0.3 * len(essays)))
+        self.common_words_ = {w for w, c in df.items() if c >= common}
+        sims = [self._body_similarity(e) for e in essays]
+        self.typical_similarity_ = float(np.median(sims)) if sims else 0.3
+        if levels is not None:
+            scores = [
+                self._raw(e, (profiles or {}).get(e.id), (unit_of or {}).get(e.id))[0]
+                for e in essays
+            ]
+            self.cutpoints = fit_cutpoints(scores, list(levels))
+        return self
+
+    def _body_similarity(self, essay: Essay) -> float:
+        words = [w for s in essay.sentences for w in s.words if _is_word(w)]
+        if not words:
+            return 0.0
+        v = self.vectorizer_.transform([words])
+        return float((v @ self.resolution_vector_.T).toarray()[0, 0])
+
+    # -- scoring ----------------------------------------------------------------------------
+    def _profile_words(self, unit: Unit | None) -> set[str]:
+        if unit is None or not unit.profile:
+            return set()
+        words = segment_words([[unit.profile]])[0][0]
+        return {
+            w for w in words
+            if _is_word(w) and w not in self.resolution_words_ and w not in self.common_words_
+            and not w.isdigit() and len(w) > 2
+        }
+
+    def _sentences(
+        self, essay: Essay, profile: CopyProfile | None, unit: Unit | None
+    ) -> list[_Sentence]:
+        text = essay.norm.text
+        parts = sentence_parts(essay)
+        unit_phrases = unit.distinctive_phrases() if unit else set()
+        profile_words = self._profile_words(unit)
+        vectors = self.vectorizer_.transform(
+            [[w for w in s.words if _is_word(w)] for s in essay.sentences] or [["_"]]
+        )
+        res_sim = (vectors @ self.resolution_matrix_.T).toarray().max(axis=1, initial=0.0)
+        out = []
+        for i, s in enumerate(essay.sentences):
+            raw = text[s.start : s.end]
+            if is_heading(essay, i):
+                continue
+            folded = fold(raw)
+            credit = 1.0
+            if profile is not None:
+                if _overlap(s.start, s.end, profile.quoted) >= 0.5:
+                    credit = 0.0
+                elif _overlap(s.start, s.end, profile.copied_from_reference) >= 0.5:
+                    credit = 0.0
+                elif _overlap(s.start, s.end, profile.copied) >= 0.5:
+                    credit = self.shared_credit
+            if res_sim[i] >= self.quote_similarity:
+                credit = 0.0
+            body = _LIST_MARKER.sub("", raw)
+            numbers = [
+                n.strip() for n in _NUMBER.findall(_RESOLUTION_ID.sub(" ", body))
+                if n.strip() not in self.resolution_numbers_
+            ]
+            names = [n for n in proper_names(body) if fold(n) not in self.resolution_names_]
+            lowered = raw.lower()
+            unit_context = bool(
+                any(p in lowered for p in unit_phrases) or profile_words & set(s.words)
+            )
+            about_unit = unit_context or parts[i] == UNIT or bool(_UNIT_CUE.search(folded))
+            facts = list(dict.fromkeys(numbers + names))
+            out.append(
+                _Sentence(
+                    index=i,
+                    text=raw,
+                    credit=credit,
+                    facts=facts,
+                    unit_context=unit_context,
+                    about_unit=about_unit,
+                    linked=bool(res_sim[i] >= self.link_similarity or "nghi quyet" in folded),
+                    first_person=bool(_FIRST_PERSON.search(folded)),
+                    commit=bool(_COMMIT.search(folded)),
+                    propose=bool(_PROPOSE.search(folded)) or parts[i] == PROPOSALS,
+                    measurable=bool(numbers) or bool(_DEADLINE.search(folded)),
+                    part=parts[i],
+                )
+            )
+        return out
+
+    def _raw(
+        self, essay: Essay, profile: CopyProfile | None, unit: Unit | None
+    ) -> tuple[float, dict[str, float], dict[str, list[Evidence]], list[_Sentence]]:
+        sents = self._sentences(essay, profile, unit)
+        evidence: dict[str, list[Evidence]] = {c: [] for c in COMPONENTS}
+
+        def note(component: str, s: _Sentence, reason: str, weight: float) -> None:
+            a, b = essay.original_span(*self._span(essay, s.index))
+            evidence[component].append(Evidence(s.text, a, b, reason, round(weight, 3)))
+
+        # Unit grounding: concrete facts (at most two a sentence) in a sentence about the unit.
+        grounding = 0.0
+        for s in sents:
+            if s.credit and s.about_unit and s.facts:
+                w = s.credit * min(2, len(s.facts))
+                grounding += w
+                note("unit_grounding", s, "số liệu, sự việc của đơn vị: " + ", ".join(s.facts[:4]), w)
+        # Linkage: a resolution point and a unit fact in the same sentence or paragraph.
+        linkage = 0.0
+        by_paragraph: dict[int, list[_Sentence]] = {}
+        for s in sents:
+            by_paragraph.setdefault(essay.sentences[s.index].paragraph, []).append(s)
+        for group in by_paragraph.values():
+            linked = any(s.linked and s.credit for s in group)
+            concrete = [s for s in group if s.credit and s.facts and s.about_unit]
+            if linked and concrete:
+                best = max(concrete, key=lambda s: s.credit * (2 if s.linked else 1))
+                w = best.credit * (1.0 if best.linked else 0.7)
+                linkage += w
+                note("linkage", best, "gắn điểm của nghị quyết với thực tế đơn vị", w)
+        # The writer's own role: first person with something concrete.
+        self_role = 0.0
+        for s in sents:
+            if s.credit and (s.first_person or s.part == SELF):
+                concrete = bool(s.facts) or s.unit_context
+                w = s.credit * (1.0 if concrete and s.first_person else 0.2)
+                self_role += w
+                if concrete and s.first_person:
+                    note("self_role", s, "nói về nhiệm vụ, vai trò của bản thân", w)
+        # Commitments and proposals: measurable or about the unit.
+        commitments = 0.0
+        for s in sents:
+            acting = s.part in (ACTIONS, PROPOSALS, SELF) and (s.commit or s.propose)
+            if s.credit and (acting or s.propose):
+                concrete = s.measurable or (s.unit_context and bool(s.facts))
+                w = s.credit * (1.0 if concrete else 0.15)
+                commitments += w
+                if concrete:
+                    kind = "kiến nghị, đề xuất" if s.propose else "cam kết, kế hoạch cụ thể"
+                    note("commitments", s, kind, w)
+        fit = self._resolution_fit(essay)
+        components = {
+            "resolution_fit": round(fit, 3),
+            "unit_grounding": round(_saturate(grounding, 5.0), 3),
+            "linkage": round(_saturate(linkage, 2.5), 3),
+            "self_role": round(_saturate(self_role, 2.0), 3),
+            "commitments": round(_saturate(commitments, 2.5), 3),
+        }
+        weights = self.weights or {
+            "unit_grounding": 0.3, "linkage": 0.25, "self_role": 0.2, "commitments": 0.25,
+        }
+        total = sum(weights.values()) or 1.0
+        content = sum(components[c] * w for c, w in weights.items()) / total
+        score = 100.0 * min(1.0, fit / 0.6) * content
+        for c in evidence:
+            evidence[c].sort(key=lambda e: -e.weight)
+            evidence[c] = evidence[c][:5]
+        return score, components, evidence, sents
+
+    def _resolution_fit(self, essay: Essay) -> float:
+        ids = resolution_ids(essay.norm.text)
+        sim = self._body_similarity(essay)
+        content = min(1.0, sim / (0.8 * self.typical_similarity_)) if self.typical_similarity_ else 0
+        if self.resolution_ids_ and ids & self.resolution_ids_:
+            return 0.5 + 0.5 * content
+        if self.resolution_ids_ and ids:  # names other resolutions only
+            return 0.3 * content
+        return 0.8 * content
+
+    @staticmethod
+    def _span(essay: Essay, index: int) -> tuple[int, int]:
+        s = essay.sentences[index]
+        return s.start, s.end
+
+    def score(
+        self, essay: Essay, profile: CopyProfile | None = None, unit: Unit | None = None
+    ) -> RelevanceScore:
+        """Score one essay; ``profile`` (from copy detection) removes credit for copied text."""
+        score, components, evidence, sents = self._raw(essay, profile, unit)
+        level = int(np.searchsorted(self.cutpoints, score, side="right"))
+        return RelevanceScore(
+            score=round(score, 1),
+            level=level,
+            components=components,
+            evidence={c: v for c, v in evidence.items() if v},
+            missing=_missing(components, sents, profile),
+        )
+
+
+def _is_word(w: str) -> bool:
+    return any(c.isalnum() for c in w)
+
+
+def _missing(
+    components: dict[str, float], sents: list[_Sentence], profile: CopyProfile | None
+) -> list[str]:
+    out = []
+    if components["resolution_fit"] < 0.4:
+        out.append("Bài không bám sát nghị quyết đang học tập (có thể viết về nghị quyết khác).")
+    if components["unit_grounding"] < 0.25:
+        out.append(
+            "Bài chưa liên hệ thực tiễn cơ quan, đơn vị: chưa nêu số liệu, sự việc cụ thể của đơn vị."
+        )
+    if components["linkage"] < 0.25:
+        out.append("Chưa gắn nội dung nghị quyết với tình hình cụ thể của đơn vị.")
+    if components["self_role"] < 0.25:
+        out.append("Chưa liên hệ rõ trách nhiệm, nhiệm vụ của bản thân.")
+    if components["commitments"] < 0.25:
+        out.append("Chưa có kế hoạch hành động cụ thể (việc gì, khi nào, đo bằng gì).")
+    if not any(s.propose and s.credit for s in sents):
+        out.append("Bài chưa có phần kiến nghị, đề xuất.")
+    if sents and sum(s.credit == 0 for s in sents) > 0.6 * len(sents):
+        if profile is not None and profile.quote_share > 0.4:
+            out.append("Phần lớn bài là trích dẫn nghị quyết, ít nội dung của bản thân.")
+        else:
+            out.append("Phần lớn nội dung trùng với bài khác hoặc tài liệu mẫu: không được tính điểm.")
+    return out
+
+
+def fit_cutpoints(scores: Sequence[float], levels: Sequence[int]) -> tuple[float, float, float]:
+    """Cut points that best reproduce ``levels`` from ``scores`` (quadratic weighted kappa)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    order = np.sort(np.unique(np.round(scores, 1)))
+    candidates = np.unique(np.concatenate([[0.0], (order[1:] + order[:-1]) / 2, [100.0]]))
+    best, best_k = (20.0, 40.0, 60.0), -2.0
+    grid = candidates if len(candidates) <= 60 else np.quantile(candidates, np.linspace(0, 1, 60))
+    for i, c1 in enumerate(grid):
+        for j in range(i, len(grid)):
+            for c3 in grid[j:]:
+                cuts = (float(c1), float(grid[j]), float(c3))
+                pred = np.searchsorted(cuts, scores, side="right")
+                k = cohen_kappa_score(levels, pred, weights="quadratic", labels=[0, 1, 2, 3])
+                if k > best_k + 1e-9:
+                    best, best_k = cuts, k
+    return best
+
+
+def prepare_resolution(text: str, cache: TokenCache | None = None) -> Essay:
+    """The resolution as an ``Essay`` (no header to strip) for scoring against."""
+    return prepare([Document("resolution", "resolution", text)], cache, whole=True)[0]

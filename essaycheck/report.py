@@ -1,0 +1,251 @@
+"""The report: a documented JSON format (``schema_version``), an Excel workbook, and per-unit figures."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .documents import ReadError
+from .matches import CopyGroup, CopyProfile, Match, Passage
+from .pipeline import EssayResult, Report
+from .relevance import Evidence, RelevanceScore
+
+SCHEMA_VERSION = "1.0"
+
+FLAG_LABELS = {
+    "copy": "Trùng lặp với bài khác trong đợt",
+    "copy_of_reference": "Trùng với bài mẫu / tài liệu tham khảo",
+    "resolution_only": "Chủ yếu chép lại nội dung nghị quyết",
+    "low_relevance": "Liên hệ chung chung hoặc không liên hệ",
+    "signature_mismatch": "Tên người ký khác tên ở đầu bài",
+}
+
+
+def _version() -> str:
+    try:
+        return version("essaycheck")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def essay_record(e: EssayResult) -> dict[str, Any]:
+    rel = e.relevance
+    return {
+        "id": e.id,
+        "source": e.source,
+        "author": e.author,
+        "role": e.role,
+        "unit": e.unit,
+        "n_words": e.n_words,
+        "similarity": e.copy.similarity,
+        "quote_share": e.copy.quote_share,
+        "boilerplate_share": e.copy.boilerplate_share,
+        "partners": list(e.copy.partners),
+        "relevance": {
+            "score": rel.score,
+            "level": rel.level,
+            "level_name": rel.level_name,
+            "components": rel.components,
+            "evidence": {c: [asdict(x) for x in v] for c, v in rel.evidence.items()},
+            "missing": rel.missing,
+        },
+        "flags": list(e.flags),
+    }
+
+
+def unit_table(report: Report) -> pd.DataFrame:
+    """Per-unit figures: essays, flagged share, mean relevance, essays at each level."""
+    rows = [
+        {
+            "unit": e.unit or "(không rõ)",
+            "flagged": bool(set(e.flags) - {"low_relevance"}),
+            "score": e.relevance.score,
+            "level": e.relevance.level,
+        }
+        for e in report.essays
+    ]
+    if not rows:
+        return pd.DataFrame(columns=["unit", "essays", "flagged", "flagged_share", "mean_relevance"])
+    df = pd.DataFrame(rows)
+    table = df.groupby("unit").agg(
+        essays=("score", "size"), flagged=("flagged", "sum"), mean_relevance=("score", "mean")
+    )
+    table["flagged_share"] = (table["flagged"] / table["essays"]).round(3)
+    table["mean_relevance"] = table["mean_relevance"].round(1)
+    for level in range(4):
+        table[f"level_{level}"] = df[df.level == level].groupby("unit").size()
+    return table.fillna(0).reset_index()
+
+
+def to_dict(report: Report, include_texts: bool = True) -> dict[str, Any]:
+    """The JSON-ready report (see the README for the schema)."""
+
+    def passage(m: Match, p: Passage) -> dict[str, Any]:
+        return asdict(p) | {
+            "a_text": report.texts.get(m.a, "")[p.a_start : p.a_end],
+            "b_text": report.texts.get(m.b, "")[p.b_start : p.b_end],
+        }
+
+    data: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "essaycheck", "version": _version()},
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "resolution": report.resolution_title,
+        "summary": {
+            "essays": len(report.essays),
+            "errors": len(report.errors),
+            "matches": len(report.matches),
+            "groups": len(report.groups),
+            "flagged": sum(bool(set(e.flags) - {"low_relevance"}) for e in report.essays),
+        },
+        "essays": [essay_record(e) for e in report.essays],
+        "matches": [
+            {k: v for k, v in asdict(m).items() if k != "passages"}
+            | {"passages": [passage(m, p) for p in m.passages]}
+            for m in report.matches
+        ],
+        "groups": [asdict(g) for g in report.groups],
+        "units": unit_table(report).to_dict("records"),
+        "errors": [asdict(e) for e in report.errors],
+        "timings": {k: round(v, 3) for k, v in report.timings.items()},
+    }
+    if include_texts:
+        data["texts"] = report.texts
+    return data
+
+
+def write_json(report: Report, path: str | Path, include_texts: bool = True) -> None:
+    Path(path).write_text(
+        json.dumps(to_dict(report, include_texts), ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+
+
+def from_dict(data: dict[str, Any]) -> Report:
+    """Rebuild a :class:`Report` from its JSON form (to reopen or re-score a saved batch)."""
+    if str(data.get("schema_version", "")).split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise ValueError(f"Unsupported report schema {data.get('schema_version')!r}")
+    essays = []
+    for e in data["essays"]:
+        rel = e["relevance"]
+        essays.append(
+            EssayResult(
+                id=e["id"],
+                source=e["source"],
+                author=e["author"],
+                role=e.get("role", ""),
+                unit=e["unit"],
+                n_words=e["n_words"],
+                copy=CopyProfile(
+                    id=e["id"],
+                    n_tokens=0,
+                    similarity=e["similarity"],
+                    quote_share=e["quote_share"],
+                    boilerplate_share=e["boilerplate_share"],
+                    partners=tuple(e.get("partners", ())),
+                ),
+                relevance=RelevanceScore(
+                    score=rel["score"],
+                    level=rel["level"],
+                    components=rel["components"],
+                    evidence={c: [Evidence(**x) for x in v] for c, v in rel["evidence"].items()},
+                    missing=rel["missing"],
+                ),
+                flags=tuple(e["flags"]),
+            )
+        )
+    matches = [
+        Match(
+            **{k: v for k, v in m.items() if k != "passages"},
+            passages=tuple(
+                Passage(**{k: v for k, v in p.items() if k not in ("a_text", "b_text")})
+                for p in m["passages"]
+            ),
+        )
+        for m in data["matches"]
+    ]
+    groups = [
+        CopyGroup(g["id"], tuple(g["members"]), g["source"], tuple(g["references"]))
+        for g in data["groups"]
+    ]
+    return Report(
+        essays=essays,
+        matches=matches,
+        groups=groups,
+        errors=[ReadError(**x) for x in data["errors"]],
+        texts=data.get("texts", {}),
+        resolution_title=data.get("resolution", ""),
+        timings=data.get("timings", {}),
+    )
+
+
+def load_json(path: str | Path) -> Report:
+    return from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def tables(report: Report) -> dict[str, pd.DataFrame]:
+    """The report as flat tables: essays, matches, passages, groups, units, errors."""
+    essays = pd.DataFrame(
+        [
+            {
+                "id": e.id,
+                "source": e.source,
+                "author": e.author,
+                "role": e.role,
+                "unit": e.unit,
+                "n_words": e.n_words,
+                "similarity": e.copy.similarity,
+                "quote_share": e.copy.quote_share,
+                "boilerplate_share": e.copy.boilerplate_share,
+                "partners": ", ".join(e.copy.partners),
+                "relevance_score": e.relevance.score,
+                "relevance_level": e.relevance.level,
+                **{f"c_{k}": v for k, v in e.relevance.components.items()},
+                "flags": ", ".join(FLAG_LABELS.get(f, f) for f in e.flags),
+                "missing": " ".join(e.relevance.missing),
+            }
+            for e in report.essays
+        ]
+    )
+    matches = pd.DataFrame(
+        [{k: v for k, v in asdict(m).items() if k != "passages"} | {"passages": len(m.passages)}
+         for m in report.matches],
+        columns=["a", "b", "kind", "coverage_a", "coverage_b", "score", "method", "passages"],
+    )
+    passages = pd.DataFrame(
+        [
+            {"a": m.a, "b": m.b, **asdict(p),
+             "a_text": report.texts.get(m.a, "")[p.a_start : p.a_end],
+             "b_text": report.texts.get(m.b, "")[p.b_start : p.b_end]}
+            for m in report.matches
+            for p in m.passages
+        ]
+    )
+    groups = pd.DataFrame(
+        [{"group": g.id, "source": g.source, "members": ", ".join(g.members), "size": len(g.members)}
+         for g in report.groups],
+        columns=["group", "source", "members", "size"],
+    )
+    errors = pd.DataFrame([asdict(e) for e in report.errors], columns=["source", "code", "message"])
+    return {
+        "essays": essays,
+        "matches": matches,
+        "passages": passages,
+        "groups": groups,
+        "units": unit_table(report),
+        "errors": errors,
+    }
+
+
+def write_xlsx(
+    report: Report, path: str | Path, extra: dict[str, pd.DataFrame] | None = None
+) -> None:
+    """Write the report's tables (and ``extra`` ones, e.g. reviewer decisions) as sheets."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in (tables(report) | (extra or {})).items():
+            frame.to_excel(writer, sheet_name=name[:31], index=False)

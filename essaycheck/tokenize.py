@@ -1,0 +1,134 @@
+"""Sentence splitting, syllable tokens and underthesea word segmentation (cached, parallel).
+
+Word segmentation is the slowest stage of a check, so results are cached by content hash in a
+small SQLite file: a batch checked twice (say, with other thresholds) is segmented once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+
+_SYLLABLE = re.compile(r"\w+")
+_PARALLEL_MIN_TEXTS = 64
+
+
+def syllables(text: str) -> tuple[list[str], np.ndarray]:
+    """Lower-cased syllables (letters/digits runs) and their ``(start, end)`` offsets."""
+    spans, toks = [], []
+    for m in _SYLLABLE.finditer(text):
+        toks.append(m.group().lower())
+        spans.append(m.span())
+    return toks, np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]``: every line is split by underthesea on its own."""
+    from underthesea import sent_tokenize
+
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        line_start, pos = pos, pos + len(line) + 1
+        if not line.strip():
+            continue
+        cursor = line_start
+        for sent in sent_tokenize(line):
+            found = text.find(sent, cursor, line_start + len(line))
+            if found < 0:  # underthesea changed the sentence: keep the rest of the line whole
+                spans.append((cursor, line_start + len(line)))
+                break
+            spans.append((found, found + len(sent)))
+            cursor = found + len(sent)
+    return [s for s in spans if text[s[0] : s[1]].strip()]
+
+
+def _segment(sentences: Sequence[str]) -> list[list[str]]:
+    from underthesea import word_tokenize
+
+    return [[w.lower() for w in word_tokenize(s)] for s in sentences]
+
+
+def _key(sentences: Sequence[str]) -> str:
+    return hashlib.blake2b("\x1e".join(sentences).encode(), digest_size=16).hexdigest()
+
+
+def default_cache_path() -> Path:
+    """``$ESSAYCHECK_CACHE`` or ``~/.cache/essaycheck/tokens.sqlite``."""
+    env = os.environ.get("ESSAYCHECK_CACHE")
+    if env:
+        return Path(env)
+    return Path.home() / ".cache" / "essaycheck" / "tokens.sqlite"
+
+
+class TokenCache:
+    """Content-hash cache of word segmentations, in SQLite (``path=None``: in memory only)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else None
+        self._memory: dict[str, list[list[str]]] = {}
+
+    def _connect(self) -> sqlite3.Connection:
+        assert self.path is not None
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = sqlite3.connect(self.path, timeout=30)
+        con.execute("CREATE TABLE IF NOT EXISTS words (key TEXT PRIMARY KEY, value TEXT)")
+        return con
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, list[list[str]]]:
+        found = {k: self._memory[k] for k in keys if k in self._memory}
+        missing = [k for k in keys if k not in found]
+        if self.path is not None and missing:
+            with closing(self._connect()) as con:
+                for i in range(0, len(missing), 500):
+                    chunk = missing[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    sql = f"SELECT key, value FROM words WHERE key IN ({marks})"
+                    for key, value in con.execute(sql, chunk):
+                        found[key] = json.loads(value)
+        return found
+
+    def put_many(self, items: dict[str, list[list[str]]]) -> None:
+        self._memory.update(items)
+        if self.path is not None and items:
+            with closing(self._connect()) as con, con:
+                con.executemany(
+                    "INSERT OR REPLACE INTO words VALUES (?, ?)",
+                    [(k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()],
+                )
+
+
+def segment_words(
+    texts: Sequence[Sequence[str]], cache: TokenCache | None = None, n_jobs: int | None = None
+) -> list[list[list[str]]]:
+    """Word-segment each text (a list of sentences) with underthesea; lower-cased words.
+
+    Cache misses are segmented on ``n_jobs`` processes (default: all cores) when there are
+    enough of them to pay for starting the workers.
+    """
+    cache = cache or TokenCache(None)
+    keys = [_key(t) for t in texts]
+    found = cache.get_many(list(dict.fromkeys(keys)))
+    todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+    if todo:
+        jobs = n_jobs or os.cpu_count() or 1
+        items = list(todo.items())
+        if jobs > 1 and len(items) >= _PARALLEL_MIN_TEXTS:
+            with ProcessPoolExecutor(jobs) as pool:
+                results = list(pool.map(_segment, [t for _, t in items], chunksize=16))
+        else:
+            results = [_segment(t) for _, t in items]
+        new = {k: r for (k, _), r in zip(items, results, strict=True)}
+        cache.put_many(new)
+        found.update(new)
+    return [found[k] for k in keys]
