@@ -52,16 +52,16 @@ def seeds(a: Fingerprint, b: Fingerprint, valid_a: np.ndarray, valid_b: np.ndarr
 
 
 def chain(pairs: np.ndarray, k: int, max_gap: int) -> list[TokenPassage]:
-    """Chain seeds (sorted by ``i``) that follow each other within ``max_gap`` tokens in both texts."""
+    """Chain seeds (sorted by ``i``) that follow each other within ``max_gap`` tokens in both."""
     open_: list[list[int]] = []  # [a_start, a_last, b_start, b_last, seeds]
     done: list[list[int]] = []
     for i, j in pairs.tolist():
         best = None
         for p in open_:
             di, dj = i - p[1], j - p[3]
-            if 0 < di <= max_gap + k and 0 < dj <= max_gap + k and abs(di - dj) <= max_gap:
-                if best is None or abs(di - dj) < abs(i - best[1] - (j - best[3])):
-                    best = p
+            near = 0 < di <= max_gap + k and 0 < dj <= max_gap + k and abs(di - dj) <= max_gap
+            if near and (best is None or abs(di - dj) < abs(i - best[1] - (j - best[3]))):
+                best = p
         if best is None:
             open_.append([i, i, j, j, 1])
         else:
@@ -86,7 +86,9 @@ def align(
     """Passages of at least ``min_tokens`` tokens in both texts, sorted by position in ``a``."""
     passages = chain(seeds(a, b, valid_a, valid_b), k, max_gap)
     kept = [
-        p for p in passages if p.a_end - p.a_start >= min_tokens and p.b_end - p.b_start >= min_tokens
+        p
+        for p in passages
+        if p.a_end - p.a_start >= min_tokens and p.b_end - p.b_start >= min_tokens
     ]
     return sorted(kept, key=lambda p: (p.a_start, p.b_start))
 

@@ -130,12 +130,9 @@ class CopyDetector:
             )
             starts = fp.spans[:, 0] if fp.n_tokens else np.zeros(0, np.int64)
             sent_tok = [
-                tuple(np.searchsorted(starts, [s.start, s.end]).tolist())
-                for s in essay.sentences
+                tuple(np.searchsorted(starts, [s.start, s.end]).tolist()) for s in essay.sentences
             ]
-            own = [
-                i for i, (a, b) in enumerate(sent_tok) if b > a and countable[a:b].mean() >= 0.5
-            ]
+            own = [i for i, (a, b) in enumerate(sent_tok) if b > a and countable[a:b].mean() >= 0.5]
             texts.append(
                 _Text(essay, fp, excl, countable, valid, sent_tok, np.asarray(own, int), is_ref)
             )
@@ -223,9 +220,7 @@ class CopyDetector:
             return []
         return [(int(a.own_sentences[i]), int(b.own_sentences[j]), s) for i, j, s in chain]
 
-    def _verify(
-        self, a: _Text, b: _Text, vectors: csr_matrix, oa: int, ob: int
-    ) -> Match | None:
+    def _verify(self, a: _Text, b: _Text, vectors: csr_matrix, oa: int, ob: int) -> Match | None:
         k = self.shingle_size
         tps = align(a.fp, b.fp, a.valid, b.valid, k, self.max_gap, self.min_passage_words)
         mask_a = covered(tps, a.fp.n_tokens, "a") & a.countable
@@ -295,8 +290,9 @@ class CopyDetector:
             groups.append(CopyGroup(n + 1, tuple(group), source, group_refs))
         return groups
 
-    def _profile(self, t: _Text, masks: list[np.ndarray], ref_masks: list[np.ndarray],
-                 partners: list[str]) -> CopyProfile:
+    def _profile(
+        self, t: _Text, masks: list[np.ndarray], ref_masks: list[np.ndarray], partners: list[str]
+    ) -> CopyProfile:
         n = t.fp.n_tokens
         na = int(t.countable.sum())
         matched = np.zeros(n, dtype=bool)
@@ -400,4 +396,3 @@ class CopyDetector:
             x, y = np.searchsorted(orig_starts, [lo, hi])
             mask[x:y] = True
         return mask & t.countable
-

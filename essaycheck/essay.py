@@ -39,7 +39,9 @@ class Essay:
 
     @property
     def unit(self) -> str:
-        return self.meta.get("unit") or self.layout.unit or self.meta.get("cell") or self.layout.cell
+        return (
+            self.meta.get("unit") or self.layout.unit or self.meta.get("cell") or self.layout.cell
+        )
 
     @property
     def role(self) -> str:

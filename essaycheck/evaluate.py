@@ -73,13 +73,9 @@ def evaluate_copies(
     expected = expected_pairs(labels)
     component = _components(expected)
     found = {
-        frozenset((m.a, m.b))
-        for m in report.matches
-        if threshold is None or m.score >= threshold
+        frozenset((m.a, m.b)) for m in report.matches if threshold is None or m.score >= threshold
     }
-    right = {
-        p for p in found if len(p) == 2 and len({component.get(x, f"-{x}") for x in p}) == 1
-    }
+    right = {p for p in found if len(p) == 2 and len({component.get(x, f"-{x}") for x in p}) == 1}
     false_pairs = sorted(tuple(sorted(p)) for p in found - right)
     hit = {p: p in found for p in expected}
     missed = sorted((*sorted(p), kind) for p, kind in expected.items() if not hit[p])
@@ -94,8 +90,14 @@ def evaluate_copies(
     res_only = set(labels.loc[labels.copy_of.str.contains(RESOLUTION), "id"])
     flagged = {e.id for e in report.essays if "resolution_only" in e.flags}
     return CopyEvaluation(
-        round(precision, 4), round(recall, 4), round(f1, 4), per_kind, false_pairs, missed,
-        len(res_only & flagged), len(res_only),
+        round(precision, 4),
+        round(recall, 4),
+        round(f1, 4),
+        per_kind,
+        false_pairs,
+        missed,
+        len(res_only & flagged),
+        len(res_only),
     )
 
 
@@ -122,7 +124,8 @@ def baselines(report: Report, resolution: str) -> pd.DataFrame:
                 "numbers": sum(bool(re.search(r"\d", w)) for w in words),
                 "not_in_resolution": (
                     sum(w.strip(".,;:!?()\"'") not in res_words for w in words) / len(words)
-                    if words else 0.0
+                    if words
+                    else 0.0
                 ),
                 "toi": sum(w.strip(".,;:!?()") == "tôi" for w in words),
             }

@@ -31,6 +31,7 @@ _CLOSING_LINE = re.compile(
     r"|xac nhan cua|nhan xet cua|y kien cua|noi nhan)\b"
 )
 _HEADER_SCAN_LINES = 25
+_MARKER = re.compile(r"^((phần|mục)\s+)?([IVX]+|\d+|[A-D])\s*[.)/:-]\s", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,6 @@ def parse_layout(text: str) -> Layout:
     for k, (_, _, line) in enumerate(lines[:_HEADER_SCAN_LINES]):
         if not line:
             continue
-        if len(line.split()) > 45:  # a paragraph of prose: the body has begun
-            break
         folded = fold(line)
         matched = False
         for pattern, name in _LABELS:
@@ -85,16 +84,21 @@ def parse_layout(text: str) -> Layout:
                     fields[name] = _value(line)
                 matched = True
                 break
-        if not matched and (_HEADER_LINE.match(folded) or _DATE.search(folded)):
+        prose = len(line.split()) >= 8 and line.endswith((".", ";", ":"))
+        if not matched and not prose and (_HEADER_LINE.match(folded) or _DATE.search(folded)):
             if _DATE.search(folded) and "date" not in fields:
                 fields["date"] = line.strip()
             matched = True
         # Header cells laid out side by side ("ĐẢNG BỘ ...   ĐẢNG CỘNG SẢN VIỆT NAM") or upper-case
         # lines near the top (the unit's name) belong to the header too.
-        if not matched and k < 8 and line.isupper() and len(line) < 120:
+        if not matched and k < 8 and line.isupper() and len(line) < 120 and not _MARKER.match(line):
             matched = True
+        if not matched and ":" in line[:30] and len(line.split()) <= 15 and not _MARKER.match(line):
+            matched = True  # another "Label: value" line of the form
         if matched:
             body_line = k + 1
+        elif prose or _MARKER.match(line) or body_line:
+            break  # the first paragraph or section heading after the header: the body
     body_start = lines[body_line][0] if body_line < len(lines) else len(text)
 
     end_line = len(lines)

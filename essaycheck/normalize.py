@@ -16,10 +16,24 @@ import numpy as np
 # Characters that carry no text: zero-width space/joiners, BOM, word joiner, soft hyphen.
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 _QUOTES = {
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201a": "'",
+    "\u201b": "'",
+    "\u2032": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u201e": '"',
+    "\u201f": '"',
+    "\u2033": '"',
+    "\u00ab": '"',
+    "\u00bb": '"',
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
     "\u2026": "...",
 }
 
@@ -29,8 +43,12 @@ _QUOTES = {
 _TONED = {  # toned a/e/y -> (base vowel, tone index)
     ch: (base, i)
     for base, row in {
-        "a": "àáảãạ", "e": "èéẻẽẹ", "y": "ỳýỷỹỵ",
-        "A": "ÀÁẢÃẠ", "E": "ÈÉẺẼẸ", "Y": "ỲÝỶỸỴ",
+        "a": "àáảãạ",
+        "e": "èéẻẽẹ",
+        "y": "ỳýỷỹỵ",
+        "A": "ÀÁẢÃẠ",
+        "E": "ÈÉẺẼẸ",
+        "Y": "ỲÝỶỸỴ",
     }.items()
     for i, ch in enumerate(row)
 }
@@ -65,7 +83,11 @@ class Normalized:
 
 # Runs that change: invisible characters, typographic quotes/dashes, unusual or repeated spaces.
 _SPECIAL = re.compile(
-    "[" + "".join(sorted(_INVISIBLE)) + "]|[" + "".join(_QUOTES) + "]"
+    "["
+    + "".join(sorted(_INVISIBLE))
+    + "]|["
+    + "".join(_QUOTES)
+    + "]"
     + r"|[^\S\n]*\n[\s]*|[^\S\n]{2,}|[^\S \n]"
 )
 

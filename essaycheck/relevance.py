@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from .documents import Document
 from .essay import Essay, prepare
 from .matches import CopyProfile
-from .normalize import fold, normalize
+from .normalize import fold
 from .sections import ACTIONS, PROPOSALS, SELF, UNIT, is_heading, sentence_parts
 from .tokenize import TokenCache, segment_words
 from .units import Unit
@@ -208,9 +208,13 @@ class RelevanceScorer:
             return set()
         words = segment_words([[unit.profile]])[0][0]
         return {
-            w for w in words
-            if _is_word(w) and w not in self.resolution_words_ and w not in self.common_words_
-            and not w.isdigit() and len(w) > 2
+            w
+            for w in words
+            if _is_word(w)
+            and w not in self.resolution_words_
+            and w not in self.common_words_
+            and not w.isdigit()
+            and len(w) > 2
         }
 
     def _sentences(
@@ -232,9 +236,10 @@ class RelevanceScorer:
             folded = fold(raw)
             credit = 1.0
             if profile is not None:
-                if _overlap(s.start, s.end, profile.quoted) >= 0.5:
-                    credit = 0.0
-                elif _overlap(s.start, s.end, profile.copied_from_reference) >= 0.5:
+                if (
+                    _overlap(s.start, s.end, profile.quoted) >= 0.5
+                    or _overlap(s.start, s.end, profile.copied_from_reference) >= 0.5
+                ):
                     credit = 0.0
                 elif _overlap(s.start, s.end, profile.copied) >= 0.5:
                     credit = self.shared_credit
@@ -242,7 +247,8 @@ class RelevanceScorer:
                 credit = 0.0
             body = _LIST_MARKER.sub("", raw)
             numbers = [
-                n.strip() for n in _NUMBER.findall(_RESOLUTION_ID.sub(" ", body))
+                n.strip()
+                for n in _NUMBER.findall(_RESOLUTION_ID.sub(" ", body))
                 if n.strip() not in self.resolution_numbers_
             ]
             names = [n for n in proper_names(body) if fold(n) not in self.resolution_names_]
@@ -286,7 +292,9 @@ class RelevanceScorer:
             if s.credit and s.about_unit and s.facts:
                 w = s.credit * min(2, len(s.facts))
                 grounding += w
-                note("unit_grounding", s, "số liệu, sự việc của đơn vị: " + ", ".join(s.facts[:4]), w)
+                note(
+                    "unit_grounding", s, "số liệu, sự việc của đơn vị: " + ", ".join(s.facts[:4]), w
+                )
         # Linkage: a resolution point and a unit fact in the same sentence or paragraph.
         linkage = 0.0
         by_paragraph: dict[int, list[_Sentence]] = {}
@@ -329,7 +337,10 @@ class RelevanceScorer:
             "commitments": round(_saturate(commitments, 2.5), 3),
         }
         weights = self.weights or {
-            "unit_grounding": 0.3, "linkage": 0.25, "self_role": 0.2, "commitments": 0.25,
+            "unit_grounding": 0.3,
+            "linkage": 0.25,
+            "self_role": 0.2,
+            "commitments": 0.25,
         }
         total = sum(weights.values()) or 1.0
         content = sum(components[c] * w for c, w in weights.items()) / total
@@ -342,7 +353,9 @@ class RelevanceScorer:
     def _resolution_fit(self, essay: Essay) -> float:
         ids = resolution_ids(essay.norm.text)
         sim = self._body_similarity(essay)
-        content = min(1.0, sim / (0.8 * self.typical_similarity_)) if self.typical_similarity_ else 0
+        content = (
+            min(1.0, sim / (0.8 * self.typical_similarity_)) if self.typical_similarity_ else 0
+        )
         if self.resolution_ids_ and ids & self.resolution_ids_:
             return 0.5 + 0.5 * content
         if self.resolution_ids_ and ids:  # names other resolutions only
@@ -381,7 +394,8 @@ def _missing(
         out.append("Bài không bám sát nghị quyết đang học tập (có thể viết về nghị quyết khác).")
     if components["unit_grounding"] < 0.25:
         out.append(
-            "Bài chưa liên hệ thực tiễn cơ quan, đơn vị: chưa nêu số liệu, sự việc cụ thể của đơn vị."
+            "Bài chưa liên hệ thực tiễn cơ quan, đơn vị: "
+            "chưa nêu số liệu, sự việc cụ thể của đơn vị."
         )
     if components["linkage"] < 0.25:
         out.append("Chưa gắn nội dung nghị quyết với tình hình cụ thể của đơn vị.")
@@ -395,7 +409,9 @@ def _missing(
         if profile is not None and profile.quote_share > 0.4:
             out.append("Phần lớn bài là trích dẫn nghị quyết, ít nội dung của bản thân.")
         else:
-            out.append("Phần lớn nội dung trùng với bài khác hoặc tài liệu mẫu: không được tính điểm.")
+            out.append(
+                "Phần lớn nội dung trùng với bài khác hoặc tài liệu mẫu: không được tính điểm."
+            )
     return out
 
 

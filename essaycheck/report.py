@@ -1,10 +1,10 @@
-"""The report: a documented JSON format (``schema_version``), an Excel workbook, and per-unit figures."""
+"""The report: a documented JSON format (``schema_version``), Excel sheets, per-unit figures."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -71,7 +71,9 @@ def unit_table(report: Report) -> pd.DataFrame:
         for e in report.essays
     ]
     if not rows:
-        return pd.DataFrame(columns=["unit", "essays", "flagged", "flagged_share", "mean_relevance"])
+        return pd.DataFrame(
+            columns=["unit", "essays", "flagged", "flagged_share", "mean_relevance"]
+        )
     df = pd.DataFrame(rows)
     table = df.groupby("unit").agg(
         essays=("score", "size"), flagged=("flagged", "sum"), mean_relevance=("score", "mean")
@@ -95,7 +97,7 @@ def to_dict(report: Report, include_texts: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "essaycheck", "version": _version()},
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "resolution": report.resolution_title,
         "summary": {
             "essays": len(report.essays),
@@ -213,22 +215,35 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
         ]
     )
     matches = pd.DataFrame(
-        [{k: v for k, v in asdict(m).items() if k != "passages"} | {"passages": len(m.passages)}
-         for m in report.matches],
+        [
+            {k: v for k, v in asdict(m).items() if k != "passages"} | {"passages": len(m.passages)}
+            for m in report.matches
+        ],
         columns=["a", "b", "kind", "coverage_a", "coverage_b", "score", "method", "passages"],
     )
     passages = pd.DataFrame(
         [
-            {"a": m.a, "b": m.b, **asdict(p),
-             "a_text": report.texts.get(m.a, "")[p.a_start : p.a_end],
-             "b_text": report.texts.get(m.b, "")[p.b_start : p.b_end]}
+            {
+                "a": m.a,
+                "b": m.b,
+                **asdict(p),
+                "a_text": report.texts.get(m.a, "")[p.a_start : p.a_end],
+                "b_text": report.texts.get(m.b, "")[p.b_start : p.b_end],
+            }
             for m in report.matches
             for p in m.passages
         ]
     )
     groups = pd.DataFrame(
-        [{"group": g.id, "source": g.source, "members": ", ".join(g.members), "size": len(g.members)}
-         for g in report.groups],
+        [
+            {
+                "group": g.id,
+                "source": g.source,
+                "members": ", ".join(g.members),
+                "size": len(g.members),
+            }
+            for g in report.groups
+        ],
         columns=["group", "source", "members", "size"],
     )
     errors = pd.DataFrame([asdict(e) for e in report.errors], columns=["source", "code", "message"])

@@ -16,14 +16,20 @@ _HEADING_CUES: list[tuple[str, re.Pattern[str]]] = [
     (PROPOSALS, re.compile(r"kien nghi|de xuat|de nghi")),
     (SELF, re.compile(r"ban than|ca nhan|trach nhiem cua")),
     (ACTIONS, re.compile(r"phuong huong|giai phap|bien phap|ke hoach|hanh dong|nhiem vu|cam ket")),
-    (UNIT, re.compile(r"thuc tien|thuc tien|co quan|don vi|dia phuong|thuc trang|ket qua|tinh hinh")),
+    (
+        UNIT,
+        re.compile(r"thuc tien|thuc tien|co quan|don vi|dia phuong|thuc trang|ket qua|tinh hinh"),
+    ),
     (SUMMARY, re.compile(r"noi dung|nhan thuc|diem moi|quan diem|muc tieu|nghi quyet|tiep thu")),
 ]
 _MARKER = re.compile(r"^\s*((phan|muc|chuong)\s+)?([ivxlc]+|\d+(\.\d+)*|[a-dđ])\s*[.)/:-]\s*", re.I)
 
 _SENTENCE_CUES: list[tuple[str, re.Pattern[str]]] = [
     (PROPOSALS, re.compile(r"\b(kien nghi|de xuat|de nghi)\b")),
-    (ACTIONS, re.compile(r"\b(se|phan dau|cam ket|dang ky|ke hoach|trong thoi gian toi|tiep tuc)\b")),
+    (
+        ACTIONS,
+        re.compile(r"\b(se|phan dau|cam ket|dang ky|ke hoach|trong thoi gian toi|tiep tuc)\b"),
+    ),
     (SELF, re.compile(r"\b(toi|ban than|ca nhan)\b")),
 ]
 

@@ -13,9 +13,55 @@ from .normalize import fold, normalize
 
 # Syllables that name a kind of unit or place, not a particular one ("Trường", "xã", "huyện").
 _GENERIC_NAME_WORDS = frozenset(
-    "trường cơ quan đơn vị phòng ban sở công ty cổ phần tnhh bệnh viện trung tâm ủy ủy ban nhân "
-    "dân ubnd xã phường thị trấn huyện quận tỉnh thành phố chi bộ đảng bộ khoa tổ và của tại"
-    " thpt thcs tiểu học mầm non".split()
+    [
+        "trường",
+        "cơ",
+        "quan",
+        "đơn",
+        "vị",
+        "phòng",
+        "ban",
+        "sở",
+        "công",
+        "ty",
+        "cổ",
+        "phần",
+        "tnhh",
+        "bệnh",
+        "viện",
+        "trung",
+        "tâm",
+        "ủy",
+        "ủy",
+        "ban",
+        "nhân",
+        "dân",
+        "ubnd",
+        "xã",
+        "phường",
+        "thị",
+        "trấn",
+        "huyện",
+        "quận",
+        "tỉnh",
+        "thành",
+        "phố",
+        "chi",
+        "bộ",
+        "đảng",
+        "bộ",
+        "khoa",
+        "tổ",
+        "và",
+        "của",
+        "tại",
+        "thpt",
+        "thcs",
+        "tiểu",
+        "học",
+        "mầm",
+        "non",
+    ]
 )
 
 
@@ -61,7 +107,9 @@ def read_units(path: str | Path) -> list[Unit]:
     frame = pd.read_excel(path) if path.suffix.lower() in {".xlsx", ".xls"} else pd.read_csv(path)
     frame = frame.fillna("").astype(str)
     cols = {fold(c).strip(): c for c in frame.columns}
-    name_col = next((cols[c] for c in ("unit_name", "unit", "don vi", "ten don vi") if c in cols), None)
+    name_col = next(
+        (cols[c] for c in ("unit_name", "unit", "don vi", "ten don vi") if c in cols), None
+    )
     if name_col is None:
         raise ValueError(f"Tệp đơn vị '{path.name}' thiếu cột 'unit_name' (tên đơn vị).")
     profile_col = next((cols[c] for c in ("profile", "mo ta", "gioi thieu") if c in cols), None)
@@ -72,9 +120,11 @@ def read_units(path: str | Path) -> list[Unit]:
         name = normalize(row[name_col]).text
         if not name:
             continue
-        aliases = tuple(
-            normalize(a).text for a in re.split(r"[;|]", row[alias_col]) if a.strip()
-        ) if alias_col else ()
+        aliases = (
+            tuple(normalize(a).text for a in re.split(r"[;|]", row[alias_col]) if a.strip())
+            if alias_col
+            else ()
+        )
         units.append(
             Unit(
                 name=name,

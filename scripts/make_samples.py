@@ -13,7 +13,6 @@ import random
 import re
 import shutil
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ FIELD_RE = re.compile(r"^\s*(Họ (và )?tên|Chức (vụ|danh)|Đơn vị|Chi 
 ROLE_RE = re.compile(r"^(\s*Chức (vụ|danh)[^:]*:\s*).*$", re.I | re.M)
 TITLE_RE = re.compile(r"^\s*B[ÀẢ]I? ?(BẢN )?THU HOẠCH|^\s*BẢN THU HOẠCH", re.I)
 CLOSE_RE = re.compile(r"^\s*(Người (viết|thu hoạch)|\(Ký|\(ký|\(đã ký|\(Đã ký)", re.I)
-HEADING_RE = re.compile(r"^([IVX]+\.|[A-D]\.|\d\.|Phần [IVX\d]+)\s|^[^a-zà-ỹ]{6,}$")
+KEEP_CAP = {"Đảng", "Nhà", "Nhân", "Hiến", "Quốc", "Chính", "Tòa", "Ban", "Mặt", "Nghị"}
 BLANK_RE = re.compile(r"^(\s*[^:\n…]*:)\s*[.…]{3,}\s*$", re.M)
 
 
@@ -87,13 +86,18 @@ def swap_person(text: str, old: str, new: str, role: str) -> str:
     return ROLE_RE.sub(lambda m: m.group(1) + role, text, count=1)
 
 
+def is_heading(para: str) -> bool:
+    return "\n" not in para and len(para.split()) <= 16 and not para.rstrip().endswith((".", ";", ":"))
+
+
 def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ])", text) if s]
 
 
 def resolution_sentences() -> list[str]:
     out: list[str] = []
-    for para in (SAMPLES / "resolution.txt").read_text(encoding="utf-8").split("\n\n"):
+    text = (SAMPLES / "resolution.txt").read_text(encoding="utf-8")
+    for para in text[text.index("II. QUAN ĐIỂM"):].split("\n\n"):  # viewpoints, goals, tasks
         para = re.sub(r"^\d+\.\s+", "", para.strip())
         if para.endswith(".") and len(para.split()) > 12:
             out += [s for s in sentences(para) if len(s.split()) > 8]
@@ -114,26 +118,28 @@ def closing(author: str) -> list[str]:
 
 def fill_template(text: str, e: Essay, unit: dict[str, str], p: dict) -> str:
     values = {"họ và tên": e.author, "chức vụ": e.role, "đơn vị": unit["unit_name"], "chi bộ": unit["unit_name"],
-              "đảng bộ": "huyện Thuận Giang"}
+              **p.get("fill", {})}
     def fill(m: re.Match) -> str:
         label = m.group(1).strip().rstrip(":").lower()
         return m.group(1) + " " + next((v for k, v in values.items() if label.startswith(k)), "")
     text = BLANK_RE.sub(fill, text)
-    text = re.sub(r"(ĐẢNG BỘ|CHI BỘ) [.…]{3,}", lambda m: m.group(1) + (" HUYỆN THUẬN GIANG" if m.group(1) == "ĐẢNG BỘ"
-                  else " " + unit["unit_name"].upper()), text)
+    text = re.sub(r"ĐẢNG BỘ [.…]{3,}", "ĐẢNG BỘ HUYỆN THUẬN GIANG", text)
+    text = re.sub(r"CHI BỘ [.…]{3,}", p.get("cell", "CHI BỘ " + unit["unit_name"].upper()), text)
     text = re.sub(r"[.…]{3,}, ngày [.…]+ tháng [.…]+ năm [\d.…]+", f"{p.get('place', 'Thuận Giang')}, ngày "
                   f"{p.get('date', '18 tháng 3 năm 2024')}", text)
     text = text.replace("[TÊN ĐƠN VỊ]", unit["unit_name"])
     header, paras, close = split(text)
-    for pos, sent in p.get("add", []):
-        paras[pos] = paras[pos] + " " + sent
-    return join(header, paras, close + [" " * 48 + e.author])
+    for anchor, sent in p.get("add", []):
+        i = next(i for i, x in enumerate(paras) if anchor in x)
+        paras[i] = paras[i] + " " + sent
+    indent = len(close[-1]) - len(close[-1].lstrip())
+    return join(header, paras, close + [" " * indent + e.author])
 
 
 def sections(paras: list[str]) -> list[list[str]]:
     out: list[list[str]] = []
     for para in paras:
-        if HEADING_RE.match(para) or not out:
+        if is_heading(para) or not out:
             out.append([para])
         else:
             out[-1].append(para)
@@ -153,8 +159,9 @@ def derive(e: Essay, kind: str, src: str, p: dict, essays: dict[str, Essay], uni
         pool = resolution_sentences()
         picked = [pool[i] for i in sorted(rng.sample(range(len(pool)), p["n"]))]
         for i, phrase in zip(sorted(rng.sample(range(1, len(picked)), len(p["connectives"]))), p["connectives"]):
-            picked[i] = phrase + " " + picked[i][0].lower() + picked[i][1:] if phrase.endswith(",") else \
-                phrase + " " + picked[i]
+            s = picked[i]
+            lower = phrase.endswith(",") and s.split()[0] not in KEEP_CAP
+            picked[i] = f"{phrase} {s[0].lower() + s[1:] if lower else s}"
         cut = sorted(rng.sample(range(2, len(picked) - 1), 2))
         paras = [p["intro"]] + [" ".join(picked[a:b]) for a, b in zip([0] + cut, cut + [len(picked)])] + [p["outro"]]
         return join(make_header(e, unit, p), paras, closing(e.author))
@@ -167,7 +174,7 @@ def derive(e: Essay, kind: str, src: str, p: dict, essays: dict[str, Essay], uni
     header, paras, close = split(text)
     if kind == "light_edit":
         body = [replace_all(x, p.get("replace", [])) for x in paras]
-        cands = [i for i, x in enumerate(body) if not HEADING_RE.match(x) and len(sentences(x)) > 1]
+        cands = [i for i, x in enumerate(body) if not is_heading(x) and len(sentences(x)) > 1]
         for i in rng.sample(cands, p.get("drop", 1)):
             sents = sentences(body[i])
             sents.pop(rng.randrange(1, len(sents)))
@@ -178,7 +185,7 @@ def derive(e: Essay, kind: str, src: str, p: dict, essays: dict[str, Essay], uni
     if kind == "reordered":
         secs = sections(paras)
         for sec in secs:
-            rest = sec[1:] if HEADING_RE.match(sec[0]) else sec
+            rest = sec[1:] if is_heading(sec[0]) else sec
             rng.shuffle(rest)
             sec[len(sec) - len(rest):] = rest
         rng.shuffle(secs)
@@ -193,15 +200,22 @@ def derive(e: Essay, kind: str, src: str, p: dict, essays: dict[str, Essay], uni
 
 
 def load() -> list[Essay]:
+    units = {u["unit_name"]: u for u in read_csv(SAMPLES / "units.csv")}
+
+    def canon(name: str) -> str:  # manifests may write "Trường THCS Nguyễn Trãi (xã Tân Lập)"
+        name = re.sub(r"\s*\(.*\)$", "", name.strip())
+        if name not in units:
+            raise ValueError(f"unknown unit {name!r}")
+        return name
+
     essays: dict[str, Essay] = {}
     for manifest in sorted(SOURCE.glob("essays_*.csv")):
         for r in read_csv(manifest):
             text = (SOURCE / "essays" / f"{r['id']}.txt").read_text(encoding="utf-8")
-            essays[r["id"]] = Essay(r["id"], r["author"], r["role"], r["unit"], text, r["relevance"],
+            essays[r["id"]] = Essay(r["id"], r["author"], r["role"], canon(r["unit"]), text, r["relevance"],
                                     r.get("copy_of", ""), r.get("copy_kind", ""))
-    units = {u["unit_name"]: u for u in read_csv(SAMPLES / "units.csv")}
     for r in read_csv(SOURCE / "derived.csv"):
-        e = Essay(r["id"], r["author"], r["role"], r["unit"], "", r["relevance"], r["source"], r["kind"])
+        e = Essay(r["id"], r["author"], r["role"], canon(r["unit"]), "", r["relevance"], r["source"], r["kind"])
         e.text = derive(e, r["kind"], r["source"], json.loads(r["params"] or "{}"), essays, units,
                         random.Random(f"{SEED}-{r['id']}"))
         essays[e.id] = e
@@ -241,7 +255,7 @@ def docx_doc(e: Essay, trick: str, legacy_font: str | None = None):
     for p in doc.paragraphs:
         for run in p.runs:
             run.font.name = legacy_font or "Times New Roman"
-    plain = [p for p, x in zip(body, paras) if not HEADING_RE.match(x) and len(x.split()) > 30]
+    plain = [p for p, x in zip(body, paras) if not is_heading(x) and len(x.split()) > 30]
     if trick == "ins":
         ins = OxmlElement("w:ins")
         ins.set(qn("w:id"), "1"), ins.set(qn("w:author"), "Admin"), ins.set(qn("w:date"), "2024-03-14T08:30:00Z")
@@ -323,7 +337,7 @@ def main() -> None:
         w.writerow(["id", "unit", "relevance", "copy_of", "copy_kind"])
         for e in essays:
             w.writerow([e.id, e.unit, e.relevance, e.copy_of, e.copy_kind])
-    print(f"{len(essays)} essays -> {BATCH.relative_to(ROOT)} ({time.strftime('%H:%M:%S')})")
+    print(f"{len(essays)} essays -> {BATCH.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

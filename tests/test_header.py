@@ -1,0 +1,56 @@
+from essaycheck.header import parse_layout
+from essaycheck.normalize import normalize
+
+ESSAY = """ĐẢNG BỘ HUYỆN THUẬN GIANG          ĐẢNG CỘNG SẢN VIỆT NAM
+CHI BỘ TRƯỜNG THCS KIM ĐỒNG
+                        Thuận Giang, ngày 12 tháng 3 năm 2024
+BÀI THU HOẠCH
+Học tập, quán triệt Nghị quyết số 27-NQ/TW
+Họ và tên: Lê Thị Mai
+Chức vụ: Giáo viên, tổ trưởng tổ Toán
+Đơn vị công tác: Trường THCS Kim Đồng
+Chi bộ: Trường THCS Kim Đồng
+
+I. Nội dung cơ bản của Nghị quyết
+Nghị quyết số 27-NQ/TW đặt ra nhiều nhiệm vụ quan trọng.
+
+II. Liên hệ thực tiễn
+Năm 2023 nhà trường có 812 học sinh.
+
+Người viết thu hoạch
+(Ký, ghi rõ họ tên)
+Lê Thị Mai
+"""
+
+
+def test_header_fields_are_read():
+    layout = parse_layout(normalize(ESSAY).text)
+    assert layout.author == "Lê Thị Mai"
+    assert layout.role == "Giáo viên, tổ trưởng tổ Toán"
+    assert layout.unit == "Trường THCS Kim Đồng"
+    assert layout.cell == "Trường THCS Kim Đồng"
+    assert "ngày 12 tháng 3 năm 2024" in layout.date
+    assert layout.signature == "Lê Thị Mai"
+
+
+def test_body_excludes_header_and_closing():
+    text = normalize(ESSAY).text
+    layout = parse_layout(text)
+    body = text[layout.body_start : layout.body_end]
+    assert body.lstrip().startswith("I. Nội dung cơ bản")
+    assert body.rstrip().endswith("812 học sinh.")
+    assert "Họ và tên" not in body and "Người viết" not in body
+
+
+def test_essay_without_header_is_all_body():
+    text = normalize("Nghị quyết số 27-NQ/TW nêu rõ nhiều điểm mới. " * 20).text
+    layout = parse_layout(text)
+    assert (layout.body_start, layout.body_end) == (0, len(text))
+    assert layout.author == ""
+
+
+def test_dotted_blanks_are_no_value():
+    layout = parse_layout(
+        normalize("Họ và tên: ……………\nĐơn vị: ..........\nNội dung bài viết dài.").text
+    )
+    assert layout.author == "" and layout.unit == ""
