@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from datasketch import MinHashLSH
@@ -23,10 +24,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .align import TokenPassage, align, covered
 from .boilerplate import Exclusions, exclusions, frequent_shingles, runs
+from .attribution import Attribution, attribute
 from .essay import Essay
 from .fingerprint import Fingerprint, fingerprint, fingerprint_text, minhash, token_hash
 from .matches import CopyGroup, CopyProfile, Match, Passage
-from .normalize import normalize
+from .normalize import fold, normalize
 from .paraphrase import monotone_chain
 
 RESOLUTION_ONLY_SHARE = 0.6  # body mostly resolution text: no personal work
@@ -291,27 +293,30 @@ class CopyDetector:
         return groups
 
     def _profile(
-        self, t: _Text, masks: list[np.ndarray], ref_masks: list[np.ndarray], partners: list[str]
+        self, t: _Text, masks: dict[str, list[np.ndarray]], partners: list[str]
     ) -> CopyProfile:
         n = t.fp.n_tokens
-        na = int(t.countable.sum())
-        matched = np.zeros(n, dtype=bool)
-        for m in masks:
-            matched |= m
-        from_ref = np.zeros(n, dtype=bool)
-        for m in ref_masks:
-            from_ref |= m
+
+        def union(*roles: str) -> np.ndarray:
+            out = np.zeros(n, dtype=bool)
+            for role in roles:
+                for m in masks.get(role, ()):
+                    out |= m
+            return out
 
         def spans(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
             return tuple(
                 (int(t.fp.spans[lo, 0]), int(t.fp.spans[hi - 1, 1])) for lo, hi in runs(mask)
             )
 
+        matched = union("taken", "shared", "given")
+        taken = union("taken")
+        na = int(t.countable.sum())
         quote_share = float(t.excl.quote.mean()) if n else 0.0
         flags = []
         if partners:
             flags.append("copy")
-        if ref_masks:
+        if any(p in self._reference_ids for p in partners):
             flags.append("copy_of_reference")
         if quote_share >= RESOLUTION_ONLY_SHARE:
             flags.append("resolution_only")
@@ -323,8 +328,10 @@ class CopyDetector:
             boilerplate_share=round(float(t.excl.boilerplate.mean()), 4) if n else 0.0,
             partners=tuple(sorted(set(partners))),
             copied=spans(matched),
-            copied_from_reference=spans(from_ref),
+            taken=spans(taken),
+            shared=spans(union("shared") & ~taken),
             quoted=spans(t.excl.quote),
+            boilerplate=spans(t.excl.boilerplate),
             flags=tuple(flags),
         )
 
@@ -333,11 +340,18 @@ class CopyDetector:
         essays: Sequence[Essay],
         resolution: str = "",
         references: Sequence[Essay] = (),
+        units: dict[str, str] | None = None,
     ) -> CopyDetector:
-        """Detect copies among ``essays`` and of ``references``; returns ``self``."""
+        """Detect copies among ``essays`` and of ``references``; returns ``self``.
+
+        ``units`` maps essay ids to canonical unit names (from a units file); without it the
+        unit written in each header is used. It only serves to tell who copied whom.
+        """
+        units = units or {}
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         texts = self._texts(essays, resolution, references)
+        self._reference_ids = {r.id for r in references}
         resolution_words = set(fingerprint_text(normalize(resolution).text, 1).tokens)
         facts = self._facts(texts, resolution_words)
         timings["fingerprint"] = time.perf_counter() - t0
@@ -348,33 +362,47 @@ class CopyDetector:
 
         t0 = time.perf_counter()
         vectors, offsets = self._sentence_vectors(texts)
+        unit_of = {t.essay.id: fold(units.get(t.essay.id) or t.essay.unit) for t in texts}
+        unit_facts: dict[str, Counter[str]] = {}
+        for t, f in zip(texts, facts, strict=True):
+            if not t.is_reference:
+                unit_facts.setdefault(unit_of[t.essay.id], Counter()).update(f)
         matches: list[Match] = []
-        cover_masks: dict[int, list[np.ndarray]] = {}
-        ref_cover: dict[int, list[np.ndarray]] = {}
+        masks: dict[int, dict[str, list[np.ndarray]]] = {}
         partners: dict[int, list[str]] = {}
         for i, j in sorted(pairs):
             a, b = (i, j) if not texts[i].is_reference else (j, i)
             match = self._verify(texts[a], texts[b], vectors, offsets[a], offsets[b])
             if match is None:
                 continue
-            matches.append(match)
-            ma = self._side_mask(texts[a], match, "a")
-            cover_masks.setdefault(a, []).append(ma)
-            partners.setdefault(a, []).append(match.b)
             if texts[b].is_reference:
-                ref_cover.setdefault(a, []).append(ma)
+                who = Attribution(match.b, "Trùng với bài mẫu / tài liệu tham khảo.")
             else:
-                cover_masks.setdefault(b, []).append(self._side_mask(texts[b], match, "b"))
-                partners.setdefault(b, []).append(match.a)
+                ea, eb = texts[a].essay, texts[b].essay
+                who = attribute(
+                    ea,
+                    eb,
+                    (unit_of[ea.id], unit_of[eb.id]),
+                    facts[a] & facts[b],
+                    unit_facts,
+                )
+            match = replace(match, source=who.source, reason=who.reason)
+            matches.append(match)
+            for n, side, other in ((a, "a", match.b), (b, "b", match.a)):
+                if texts[n].is_reference:
+                    continue
+                role = "shared" if not who.source else "taken" if who.source == other else "given"
+                masks.setdefault(n, {}).setdefault(role, []).append(
+                    self._side_mask(texts[n], match, side)
+                )
+                partners.setdefault(n, []).append(other)
         timings["verify"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         ids = [t.essay.id for t in texts]
         self.groups_ = self._groups(ids, {t.essay.id for t in texts if t.is_reference}, matches)
         self.profiles_ = {
-            t.essay.id: self._profile(
-                t, cover_masks.get(n, []), ref_cover.get(n, []), partners.get(n, [])
-            )
+            t.essay.id: self._profile(t, masks.get(n, {}), partners.get(n, []))
             for n, t in enumerate(texts)
             if not t.is_reference
         }

@@ -22,7 +22,7 @@ _LABELS: list[tuple[re.Pattern[str], str | None]] = [
 ]
 _HEADER_LINE = re.compile(
     r"^(dang bo|chi bo|dang uy|dang cong san viet nam|doc lap|cong hoa|bai thu hoach|ban thu hoach"
-    r"|thu hoach|hoc tap,? quan triet|quan triet|ve viec|nghi quyet so|ket luan so|chi thi so"
+    r"|thu hoach|hoc tap|nghien cuu|quan triet|ve viec|nghi quyet so|ket luan so|chi thi so"
     r"|[-*_=. ]+$)"
 )
 _DATE = re.compile(r"ngay\s*(\d{1,2}|\.{2,}|…)\s*thang\s*(\d{1,2}|\.{2,}|…)\s*nam\s*(\d{4})?")
@@ -55,6 +55,23 @@ def _value(line: str) -> str:
     return "" if not value or set(value) <= set(".…_- ") else value
 
 
+_LABEL_START = re.compile(
+    r"(?<=\S)\s+(?=(ho va ten|chuc vu|chuc danh|don vi cong tac|don vi|chi bo|nhiem vu)\s*:)"
+)
+
+
+def _cells(line: str) -> list[str]:
+    """A header line split into cells: table cells (tabs) and labels side by side."""
+    cells = []
+    for cell in line.split("\t"):
+        folded = fold(cell)
+        cuts = [m.end() for m in _LABEL_START.finditer(folded)] if len(folded) == len(cell) else []
+        for a, b in zip([0, *cuts], [*cuts, len(cell)], strict=True):
+            if cell[a:b].strip():
+                cells.append(cell[a:b].strip())
+    return cells
+
+
 def _is_name(line: str) -> bool:
     words = line.split()
     return 2 <= len(words) <= 5 and all(w.isalpha() and w[0].isupper() for w in words)
@@ -78,12 +95,13 @@ def parse_layout(text: str) -> Layout:
             continue
         folded = fold(line)
         matched = False
-        for pattern, name in _LABELS:
-            if ":" in line[:40] and pattern.match(folded):
-                if name and name not in fields and _value(line):
-                    fields[name] = _value(line)
-                matched = True
-                break
+        for cell in _cells(line):
+            for pattern, name in _LABELS:
+                if ":" in cell[:40] and pattern.match(fold(cell)):
+                    if name and name not in fields and _value(cell):
+                        fields[name] = _value(cell)
+                    matched = True
+                    break
         prose = len(line.split()) >= 8 and line.endswith((".", ";", ":"))
         if not matched and not prose and (_HEADER_LINE.match(folded) or _DATE.search(folded)):
             if _DATE.search(folded) and "date" not in fields:
@@ -97,7 +115,7 @@ def parse_layout(text: str) -> Layout:
             matched = True  # another "Label: value" line of the form
         if matched:
             body_line = k + 1
-        elif prose or _MARKER.match(line) or body_line:
+        elif prose or _MARKER.match(line):
             break  # the first paragraph or section heading after the header: the body
     body_start = lines[body_line][0] if body_line < len(lines) else len(text)
 

@@ -37,6 +37,8 @@ class Match:
     score: float
     method: str
     passages: tuple[Passage, ...] = ()
+    source: str = ""  # the side judged to be the source, "" when unknown
+    reason: str = ""  # why (Vietnamese), shown to reviewers
 
     def other(self, essay_id: str) -> str:
         return self.b if essay_id == self.a else self.a
@@ -58,9 +60,10 @@ class CopyProfile:
 
     ``similarity``: share of own words matched to other texts; ``quote_share`` and
     ``boilerplate_share``: share of all body words that are resolution quotes or boilerplate.
-    ``copied``/``quoted``: normalised-text spans, used by the relevance stage so that copied or
-    quoted sentences earn no credit; ``copied_from_reference`` separates what came from a
-    reference (never own work) from what is shared with another essay (author unknown).
+    Spans are in the normalised text and serve the relevance stage: ``quoted`` (resolution text)
+    and ``taken`` (copied from a known source: a reference, or an essay judged to be the source)
+    earn no credit; ``shared`` (shared with an essay, direction unknown) earns partial credit;
+    ``copied`` is every matched span; ``boilerplate`` stock phrases and shared form text.
     """
 
     id: str
@@ -70,6 +73,8 @@ class CopyProfile:
     boilerplate_share: float
     partners: tuple[str, ...] = ()
     copied: tuple[tuple[int, int], ...] = ()
-    copied_from_reference: tuple[tuple[int, int], ...] = ()
+    taken: tuple[tuple[int, int], ...] = ()
+    shared: tuple[tuple[int, int], ...] = ()
     quoted: tuple[tuple[int, int], ...] = ()
+    boilerplate: tuple[tuple[int, int], ...] = ()
     flags: tuple[str, ...] = field(default_factory=tuple)

@@ -88,7 +88,7 @@ _SPECIAL = re.compile(
     + "]|["
     + "".join(_QUOTES)
     + "]"
-    + r"|[^\S\n]*\n[\s]*|[^\S\n]{2,}|[^\S \n]"
+    + r"|[^\S\n]*\n[\s]*|[^\S\n]{2,}|[^\S \n\t]|\t"
 )
 
 
@@ -121,7 +121,9 @@ def _replacement(chunk: str) -> str:
         return _QUOTES[chunk]
     if "\n" in chunk:  # a line break; blank lines between paragraphs collapse to one
         return "\n\n" if chunk.count("\n") > 1 else "\n"
-    return "\n" if chunk in "\r\u2028\u2029\x0b\x0c" else " "
+    if chunk in "\r\u2028\u2029\x0b\x0c":
+        return "\n"
+    return "\t" if "\t" in chunk else " "  # a tab separates table cells: keep one
 
 
 def normalize(text: str) -> Normalized:

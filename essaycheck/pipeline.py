@@ -20,7 +20,7 @@ from .matches import CopyGroup, CopyProfile, Match
 from .readers import read_batch, read_text
 from .relevance import RelevanceScore, RelevanceScorer, prepare_resolution
 from .tokenize import TokenCache, default_cache_path
-from .units import Unit, read_units, unit_for
+from .units import Unit, read_units, resolve_unit
 
 Progress = Callable[[str, int, int], None]
 
@@ -118,12 +118,14 @@ def check_documents(
     timings["prepare"] = time.perf_counter() - t0
 
     t0 = stage("copies", 1)
-    detector = CopyDetector(**config.detector).fit(essays, resolution, refs)
+    unit_of = {e.id: resolve_unit(e, units) for e in essays}
+    detector = CopyDetector(**config.detector).fit(
+        essays, resolution, refs, {i: u.name for i, u in unit_of.items()}
+    )
     timings["copies"] = time.perf_counter() - t0
     timings.update({f"copies.{k}": v for k, v in detector.timings_.items()})
 
     t0 = stage("relevance", 2)
-    unit_of = {e.id: unit_for(e.unit, units) for e in essays}
     scorer = RelevanceScorer(**config.relevance).fit(essays, res)
     results = []
     for e in essays:

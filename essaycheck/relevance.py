@@ -107,7 +107,8 @@ def proper_names(text: str) -> list[str]:
     for m in _WORD.finditer(text):
         word = m.group()
         joined = run and text[last_end : m.start()].strip() == ""
-        if word[0].isupper() and not word.isdigit() and m.start() > 0:
+        titled = word[0].isupper() and not word.isdigit() and not (len(word) > 4 and word.isupper())
+        if titled and m.start() > 0:
             run = [*run, word] if joined else [word]
         else:
             if len(run) >= 2:
@@ -234,15 +235,7 @@ class RelevanceScorer:
             if is_heading(essay, i):
                 continue
             folded = fold(raw)
-            credit = 1.0
-            if profile is not None:
-                if (
-                    _overlap(s.start, s.end, profile.quoted) >= 0.5
-                    or _overlap(s.start, s.end, profile.copied_from_reference) >= 0.5
-                ):
-                    credit = 0.0
-                elif _overlap(s.start, s.end, profile.copied) >= 0.5:
-                    credit = self.shared_credit
+            credit = self._credit(s.start, s.end, profile)
             if res_sim[i] >= self.quote_similarity:
                 credit = 0.0
             body = _LIST_MARKER.sub("", raw)
@@ -251,7 +244,12 @@ class RelevanceScorer:
                 for n in _NUMBER.findall(_RESOLUTION_ID.sub(" ", body))
                 if n.strip() not in self.resolution_numbers_
             ]
-            names = [n for n in proper_names(body) if fold(n) not in self.resolution_names_]
+            names = [
+                n
+                for n in proper_names(body)
+                if fold(n) not in self.resolution_names_
+                and not any(p in n.lower() for p in unit_phrases)  # the unit's own name
+            ]
             lowered = raw.lower()
             unit_context = bool(
                 any(p in lowered for p in unit_phrases) or profile_words & set(s.words)
@@ -275,6 +273,20 @@ class RelevanceScorer:
                 )
             )
         return out
+
+    def _credit(self, start: int, end: int, profile: CopyProfile | None) -> float:
+        """How much of a sentence is the writer's own: quotes, stock phrases and copied text
+        earn nothing; text shared with an essay of unknown direction earns ``shared_credit``."""
+        if profile is None:
+            return 1.0
+        own = 1.0 - _overlap(start, end, profile.quoted) - _overlap(start, end, profile.boilerplate)
+        if own < 0.35:
+            return 0.0
+        if _overlap(start, end, profile.taken) >= 0.5 * own:
+            return 0.0
+        if _overlap(start, end, profile.shared) >= 0.5 * own:
+            return self.shared_credit
+        return 1.0
 
     def _raw(
         self, essay: Essay, profile: CopyProfile | None, unit: Unit | None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .essay import Essay
 from .normalize import fold, normalize
 
 # Syllables that name a kind of unit or place, not a particular one ("Trường", "xã", "huyện").
@@ -144,20 +145,37 @@ def _similarity(a: str, b: str) -> float:
 
 
 def match_unit(name: str, units: Sequence[Unit], min_similarity: float = 0.5) -> Unit | None:
-    """The unit whose name or alias best matches ``name`` (folded word overlap, or containment)."""
-    if not name or not units:
-        return None
+    """The unit whose name or alias best matches ``name``: containment or folded word overlap."""
     folded = fold(name)
+    if not folded or not units:
+        return None
     best, best_score = None, 0.0
     for unit in units:
         for alias in unit.names:
             fa = fold(alias)
-            score = 1.0 if fa and (fa in folded or folded in fa) else _similarity(name, alias)
+            shorter = fa if len(fa) <= len(folded) else folded
+            contained = len(shorter.split()) >= 2 and (fa in folded or folded in fa)
+            score = 1.0 if contained else _similarity(name, alias)
             if score > best_score:
                 best, best_score = unit, score
     return best if best_score >= min_similarity else None
 
 
-def unit_for(name: str, units: Iterable[Unit]) -> Unit:
-    """The matching unit from the units file, or a bare ``Unit`` built from the header name."""
-    return match_unit(name, list(units)) or Unit(name=name)
+def resolve_unit(essay: Essay, units: Sequence[Unit]) -> Unit:
+    """The writer's unit: the table row or header fields matched against the units file, then
+    any unit name written in the header; without a match, a bare ``Unit`` named as written."""
+    candidates = [
+        essay.meta.get("unit", ""),
+        essay.layout.unit,
+        essay.meta.get("cell", ""),
+        essay.layout.cell,
+    ]
+    for name in candidates:
+        unit = match_unit(name, units)
+        if unit is not None:
+            return unit
+    header = fold(essay.norm.text[: essay.layout.body_start])
+    for unit in units:
+        if any(len(a.split()) >= 2 and fold(a) in header for a in unit.names):
+            return unit
+    return Unit(name=next((c for c in candidates if c), ""))

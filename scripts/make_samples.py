@@ -1,8 +1,8 @@
-"""Build data/samples/batch/ and data/samples/labels.csv from data/samples/source/ (deterministic).
+"""Build data/samples/batch/ and data/samples/labels.csv from data/samples/source/.
 
-Hand-written essays (source/essays_*.csv + source/essays/*.txt) are copied as they are; derived
-essays (source/derived.csv) are built from them, from reference/ or from resolution.txt; every essay
-is then written in the format named in source/formats.csv (default .txt).
+Hand-written essays are taken as they are; derived essays (source/derived.csv) are built from them,
+from reference/ or from resolution.txt; each essay is written in the format named in
+source/formats.csv (default .txt). Deterministic: fixed seed, fixed dates inside docx/xlsx files.
 """
 
 from __future__ import annotations
@@ -13,23 +13,40 @@ import random
 import re
 import shutil
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"
 SOURCE, REFERENCE, BATCH = SAMPLES / "source", SAMPLES / "reference", SAMPLES / "batch"
 SEED = 27
 XLSX_NAME = "bang_tong_hop_cty.xlsx"
-TXT_ENCODING = {"tp_03": "utf-8-sig", "bv_05": "utf-16"}  # everything else: utf-8
+TXT_ENCODING = {"tp_03": "utf-8-sig", "bv_05": "utf-16"}  # every other .txt: utf-8
 DOCX_TRICK = {"thcs_02": "table", "bv_01": "ins", "xa_03": "shy"}
+FIXED_DATE = (2024, 3, 20, 8, 0, 0)
 
-FIELD_RE = re.compile(r"^\s*(Họ (và )?tên|Chức (vụ|danh)|Đơn vị|Chi bộ|Sinh hoạt|Nhiệm vụ|Đảng viên)", re.I)
+FIELDS = r"Họ (và )?tên|Chức (vụ|danh)|Đơn vị|Chi bộ|Sinh hoạt|Nhiệm vụ|Đảng viên"
+FIELD_RE = re.compile(rf"^\s*({FIELDS})[^:\n]{{0,40}}:", re.I)
 ROLE_RE = re.compile(r"^(\s*Chức (vụ|danh)[^:]*:\s*).*$", re.I | re.M)
-TITLE_RE = re.compile(r"^\s*B[ÀẢ]I? ?(BẢN )?THU HOẠCH|^\s*BẢN THU HOẠCH", re.I)
-CLOSE_RE = re.compile(r"^\s*(Người (viết|thu hoạch)|\(Ký|\(ký|\(đã ký|\(Đã ký)", re.I)
-KEEP_CAP = {"Đảng", "Nhà", "Nhân", "Hiến", "Quốc", "Chính", "Tòa", "Ban", "Mặt", "Nghị"}
+TITLE_RE = re.compile(r"^\s*(BÀI|BẢN) THU HOẠCH", re.I)
+CLOSE_RE = re.compile(r"^\s*(Người (viết|thu hoạch)|\((đã )?ký)", re.I)
 BLANK_RE = re.compile(r"^(\s*[^:\n…]*:)\s*[.…]{3,}\s*$", re.M)
+DATE_BLANK_RE = re.compile(r"[.…]{3,}, ngày [.…]+ tháng [.…]+ năm [\d.…]+")
+KEEP_CAP = {"Đảng", "Nhà", "Nhân", "Hiến", "Quốc", "Chính", "Tòa", "Ban", "Mặt", "Nghị"}
+HEADER = """ĐẢNG BỘ HUYỆN THUẬN GIANG            ĐẢNG CỘNG SẢN VIỆT NAM
+{cell}
+                                    {place}, ngày {date}
+
+BÀI THU HOẠCH
+Học tập, quán triệt Nghị quyết số 27-NQ/TW của Hội nghị Trung ương 6 khóa XIII
+
+Họ và tên: {author}
+Chức vụ: {role}
+Đơn vị công tác: {unit}"""
+PAD = " " * 48
 
 
 @dataclass
@@ -50,33 +67,25 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def split(text: str) -> tuple[list[str], list[str], list[str]]:
-    """Header lines, body paragraphs, closing lines."""
+    """Header lines, body paragraphs, closing lines (signature block)."""
     lines = text.strip("\n").splitlines()
-    fields = [i for i, line in enumerate(lines[:30]) if FIELD_RE.match(line)]
-    if fields:
-        end = fields[-1] + 1
-    else:
-        end = next(i for i, line in enumerate(lines) if TITLE_RE.match(line)) + 1
-        while end < len(lines) and lines[end].strip():
-            end += 1
+    end = max(i for i, line in enumerate(lines[:30]) if FIELD_RE.match(line)) + 1
     tail = [i for i in range(max(end, len(lines) - 8), len(lines)) if CLOSE_RE.match(lines[i])]
     start = tail[0] if tail else len(lines)
     body = "\n".join(lines[end:start]).strip()
-    return lines[:end], [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()], lines[start:]
+    paras = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+    return lines[:end], paras, lines[start:]
 
 
 def join(header: list[str], paras: list[str], closing: list[str]) -> str:
     return "\n".join(header) + "\n\n" + "\n\n".join(paras) + "\n\n" + "\n".join(closing) + "\n"
 
 
-def variants(old: str, new: str) -> list[tuple[str, str]]:
-    pairs = [(old, new), (old.upper(), new.upper()), (old[:1].upper() + old[1:], new[:1].upper() + new[1:])]
-    return list(dict.fromkeys(pairs))
-
-
 def replace_all(text: str, pairs: list[list[str]]) -> str:
+    """Replace each pair as written, in capitals and capitalised, like Word's find-and-replace."""
     for old, new in pairs:
-        for o, n in variants(old, new):
+        cap = (old[:1].upper() + old[1:], new[:1].upper() + new[1:])
+        for o, n in dict.fromkeys([(old, new), (old.upper(), new.upper()), cap]):
             text = text.replace(o, n)
     return text
 
@@ -87,7 +96,7 @@ def swap_person(text: str, old: str, new: str, role: str) -> str:
 
 
 def is_heading(para: str) -> bool:
-    return "\n" not in para and len(para.split()) <= 16 and not para.rstrip().endswith((".", ";", ":"))
+    return "\n" not in para and len(para.split()) <= 16 and not para.endswith((".", ";", ":"))
 
 
 def sentences(text: str) -> list[str]:
@@ -95,45 +104,42 @@ def sentences(text: str) -> list[str]:
 
 
 def resolution_sentences() -> list[str]:
-    out: list[str] = []
+    """Sentences of the resolution's viewpoints, goals and tasks (not its opening assessment)."""
     text = (SAMPLES / "resolution.txt").read_text(encoding="utf-8")
-    for para in text[text.index("II. QUAN ĐIỂM"):].split("\n\n"):  # viewpoints, goals, tasks
+    out: list[str] = []
+    for para in text[text.index("II. QUAN ĐIỂM") :].split("\n\n"):
         para = re.sub(r"^\d+\.\s+", "", para.strip())
         if para.endswith(".") and len(para.split()) > 12:
             out += [s for s in sentences(para) if len(s.split()) > 8]
     return out
 
 
-def make_header(e: Essay, unit: dict[str, str], p: dict) -> list[str]:
-    cell = p.get("cell", "CHI BỘ " + unit["unit_name"].upper())
-    date = f"{p.get('place', 'Thuận Giang')}, ngày {p.get('date', '20 tháng 3 năm 2024')}"
-    return ["ĐẢNG BỘ HUYỆN THUẬN GIANG" + " " * 12 + "ĐẢNG CỘNG SẢN VIỆT NAM", cell, " " * 36 + date, "",
-            "BÀI THU HOẠCH", "Học tập, quán triệt Nghị quyết số 27-NQ/TW của Hội nghị Trung ương 6 khóa XIII", "",
-            f"Họ và tên: {e.author}", f"Chức vụ: {e.role}", f"Đơn vị công tác: {unit['unit_name']}"]
+def new_header(e: Essay, unit: dict[str, str], p: dict[str, Any]) -> list[str]:
+    values = {"cell": "CHI BỘ " + unit["unit_name"].upper(), "place": "Thuận Giang", **p}
+    values |= {"author": e.author, "role": e.role, "unit": unit["unit_name"]}
+    return HEADER.format_map(values).splitlines()
 
 
-def closing(author: str) -> list[str]:
-    return [" " * 48 + "Người viết thu hoạch", " " * 48 + author]
+def fill_template(text: str, e: Essay, unit: dict[str, str], p: dict[str, Any]) -> str:
+    """A downloaded model essay with its dotted blanks and [TÊN ĐƠN VỊ] filled in."""
+    name = unit["unit_name"]
+    values = {"họ và tên": e.author, "chức vụ": e.role, "đơn vị": name, "chi bộ": name}
+    values |= p.get("fill", {})
 
+    def fill(m: re.Match[str]) -> str:
+        label = m.group(1).strip().lower()
+        return m.group(1) + " " + next(v for k, v in values.items() if label.startswith(k))
 
-def fill_template(text: str, e: Essay, unit: dict[str, str], p: dict) -> str:
-    values = {"họ và tên": e.author, "chức vụ": e.role, "đơn vị": unit["unit_name"], "chi bộ": unit["unit_name"],
-              **p.get("fill", {})}
-    def fill(m: re.Match) -> str:
-        label = m.group(1).strip().rstrip(":").lower()
-        return m.group(1) + " " + next((v for k, v in values.items() if label.startswith(k)), "")
-    text = BLANK_RE.sub(fill, text)
+    text = BLANK_RE.sub(fill, text).replace("[TÊN ĐƠN VỊ]", name)
     text = re.sub(r"ĐẢNG BỘ [.…]{3,}", "ĐẢNG BỘ HUYỆN THUẬN GIANG", text)
-    text = re.sub(r"CHI BỘ [.…]{3,}", p.get("cell", "CHI BỘ " + unit["unit_name"].upper()), text)
-    text = re.sub(r"[.…]{3,}, ngày [.…]+ tháng [.…]+ năm [\d.…]+", f"{p.get('place', 'Thuận Giang')}, ngày "
-                  f"{p.get('date', '18 tháng 3 năm 2024')}", text)
-    text = text.replace("[TÊN ĐƠN VỊ]", unit["unit_name"])
+    text = re.sub(r"CHI BỘ [.…]{3,}", p.get("cell", "CHI BỘ " + name.upper()), text)
+    text = DATE_BLANK_RE.sub(f"{p.get('place', 'Thuận Giang')}, ngày {p['date']}", text)
     header, paras, close = split(text)
-    for anchor, sent in p.get("add", []):
+    for anchor, sentence in p.get("add", []):  # the copier's own generic sentences
         i = next(i for i, x in enumerate(paras) if anchor in x)
-        paras[i] = paras[i] + " " + sent
+        paras[i] += " " + sentence
     indent = len(close[-1]) - len(close[-1].lstrip())
-    return join(header, paras, close + [" " * indent + e.author])
+    return join(header, paras, [*close, " " * indent + e.author])
 
 
 def sections(paras: list[str]) -> list[list[str]]:
@@ -146,25 +152,30 @@ def sections(paras: list[str]) -> list[list[str]]:
     return out
 
 
-def derive(e: Essay, kind: str, src: str, p: dict, essays: dict[str, Essay], units: dict[str, dict[str, str]],
-           rng: random.Random) -> str:
-    unit = units[e.unit]
-    if kind in ("template_fill", "previous_year"):
-        text = (REFERENCE / f"{src}.txt").read_text(encoding="utf-8")
-        if kind == "template_fill":
-            return fill_template(text, e, unit, p)
-        text = replace_all(text, p.get("replace", []))
+def stitch(p: dict[str, Any], rng: random.Random) -> list[str]:
+    """Resolution sentences with a few connectives, in 3 paragraphs between intro and outro."""
+    pool = resolution_sentences()
+    picked = [pool[i] for i in sorted(rng.sample(range(len(pool)), p["n"]))]
+    slots = sorted(rng.sample(range(1, len(picked)), len(p["connectives"])))
+    for i, phrase in zip(slots, p["connectives"], strict=True):
+        s = picked[i]
+        lower = phrase.endswith(",") and s.split()[0] not in KEEP_CAP
+        picked[i] = f"{phrase} {s[0].lower() + s[1:] if lower else s}"
+    a, b = sorted(rng.sample(range(2, len(picked) - 1), 2))
+    parts = [picked[:a], picked[a:b], picked[b:]]
+    return [p["intro"], *(" ".join(x) for x in parts), p["outro"]]
+
+
+def derive(e: Essay, p: dict[str, Any], essays: dict[str, Essay], unit: dict[str, str]) -> str:
+    kind, src, rng = e.copy_kind, e.copy_of, random.Random(f"{SEED}-{e.id}")
+    signature = [PAD + "Người viết thu hoạch", PAD + e.author]
+    if kind == "template_fill":
+        return fill_template((REFERENCE / f"{src}.txt").read_text(encoding="utf-8"), e, unit, p)
+    if kind == "previous_year":  # resolution names swapped, date line moved to this year
+        text = replace_all((REFERENCE / f"{src}.txt").read_text(encoding="utf-8"), p["replace"])
         return re.sub(r"ngày \d+ tháng \d+ năm 2023", f"ngày {p['date']}", text, count=1)
     if kind == "resolution_only":
-        pool = resolution_sentences()
-        picked = [pool[i] for i in sorted(rng.sample(range(len(pool)), p["n"]))]
-        for i, phrase in zip(sorted(rng.sample(range(1, len(picked)), len(p["connectives"]))), p["connectives"]):
-            s = picked[i]
-            lower = phrase.endswith(",") and s.split()[0] not in KEEP_CAP
-            picked[i] = f"{phrase} {s[0].lower() + s[1:] if lower else s}"
-        cut = sorted(rng.sample(range(2, len(picked) - 1), 2))
-        paras = [p["intro"]] + [" ".join(picked[a:b]) for a, b in zip([0] + cut, cut + [len(picked)])] + [p["outro"]]
-        return join(make_header(e, unit, p), paras, closing(e.author))
+        return join(new_header(e, unit, p), stitch(p, rng), signature)
     s = essays[src]
     if kind == "find_replace":
         return swap_person(replace_all(s.text, p["replace"]), s.author, e.author, e.role)
@@ -172,31 +183,31 @@ def derive(e: Essay, kind: str, src: str, p: dict, essays: dict[str, Essay], uni
     if kind == "verbatim":
         return text
     header, paras, close = split(text)
-    if kind == "light_edit":
-        body = [replace_all(x, p.get("replace", [])) for x in paras]
+    if kind == "light_edit":  # a few synonyms, sentences dropped, one sentence added
+        body = [replace_all(x, p["replace"]) for x in paras]
         cands = [i for i, x in enumerate(body) if not is_heading(x) and len(sentences(x)) > 1]
-        for i in rng.sample(cands, p.get("drop", 1)):
+        for i in rng.sample(cands, p["drop"]):
             sents = sentences(body[i])
             sents.pop(rng.randrange(1, len(sents)))
             body[i] = " ".join(sents)
-        i = rng.choice(cands)
-        body[i] = body[i] + " " + p["add"]
+        body[rng.choice(cands)] += " " + p["add"]
         return join(header, body, close)
-    if kind == "reordered":
+    if kind == "reordered":  # sections shuffled, paragraphs shuffled inside each section
         secs = sections(paras)
         for sec in secs:
-            rest = sec[1:] if is_heading(sec[0]) else sec
+            first = 1 if is_heading(sec[0]) else 0
+            rest = sec[first:]
             rng.shuffle(rest)
-            sec[len(sec) - len(rest):] = rest
+            sec[first:] = rest
         rng.shuffle(secs)
         return join(header, [x for sec in secs for x in sec], close)
-    if kind == "partial_section":
-        kept = [x for sec in sections(paras) if re.search(p.get("keep", "liên hệ"), sec[0], re.I) for x in sec]
+    if kind == "partial_section":  # the liên hệ sections kept, the rest a stitched summary
+        kept = [x for sec in sections(paras) if re.search("liên hệ", sec[0], re.I) for x in sec]
         pool = resolution_sentences()
-        summary = " ".join(pool[i] for i in sorted(rng.sample(range(len(pool)), p.get("n", 4))))
-        paras = [p["intro"], p["summary_heading"], summary + " " + p["own"]] + kept + p.get("end", [])
-        return join(make_header(e, unit, p), paras, closing(e.author))
-    raise ValueError(f"{e.id}: unknown kind {kind}")
+        summary = " ".join(pool[i] for i in sorted(rng.sample(range(len(pool)), p["n"])))
+        body = [p["intro"], p["summary_heading"], f"{summary} {p['own']}", *kept, *p["end"]]
+        return join(new_header(e, unit, p), body, signature)
+    raise ValueError(f"{e.id}: unknown copy kind {kind}")
 
 
 def load() -> list[Essay]:
@@ -212,70 +223,80 @@ def load() -> list[Essay]:
     for manifest in sorted(SOURCE.glob("essays_*.csv")):
         for r in read_csv(manifest):
             text = (SOURCE / "essays" / f"{r['id']}.txt").read_text(encoding="utf-8")
-            essays[r["id"]] = Essay(r["id"], r["author"], r["role"], canon(r["unit"]), text, r["relevance"],
-                                    r.get("copy_of", ""), r.get("copy_kind", ""))
+            row = {k: r[k] for k in ("id", "author", "role", "relevance", "copy_of", "copy_kind")}
+            essays[r["id"]] = Essay(**row, unit=canon(r["unit"]), text=text)
     for r in read_csv(SOURCE / "derived.csv"):
-        e = Essay(r["id"], r["author"], r["role"], canon(r["unit"]), "", r["relevance"], r["source"], r["kind"])
-        e.text = derive(e, r["kind"], r["source"], json.loads(r["params"] or "{}"), essays, units,
-                        random.Random(f"{SEED}-{r['id']}"))
+        row = {k: r[k] for k in ("id", "author", "role", "relevance")}
+        e = Essay(**row, unit=canon(r["unit"]), text="", copy_of=r["source"], copy_kind=r["kind"])
+        e.text = derive(e, json.loads(r["params"] or "{}"), essays, units[e.unit])
         essays[e.id] = e
     return sorted(essays.values(), key=lambda x: x.id)
 
 
-def docx_doc(e: Essay, trick: str, legacy_font: str | None = None):
+def write_docx(e: Essay, path: Path, trick: str = "", legacy: bool = False) -> None:
+    """Word file; ``legacy``: TCVN3 in .VnTime (all-caps lines: lowercase codes in .VnTimeH)."""
     from docx import Document
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+
+    from essaycheck.readers.legacy import encode
 
     doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name, style.font.size = legacy_font or "Times New Roman", Pt(13)
+    doc.styles["Normal"].font.name = ".VnTime" if legacy else "Times New Roman"
     header, paras, close = split(e.text)
-    if legacy_font:
-        from essaycheck.readers.legacy import encode
-        header, paras, close = ([encode(x, "tcvn3") for x in part] for part in (header, paras, close))
-    if trick == "table":
+
+    def add(line: str) -> Any:
+        font = doc.styles["Normal"].font.name
+        if legacy:
+            caps = line == line.upper() and any(c.isalpha() for c in line)
+            line = encode(line.lower() if caps else line, "tcvn3")
+            font += "H" if caps else ""
+        para = doc.add_paragraph()
+        para.add_run(line).font.name = font
+        return para
+
+    if trick == "table":  # committee and cell on the left, motto and date on the right
         top = next(i for i, x in enumerate(header) if TITLE_RE.match(x))
-        cells: tuple[list[str], list[str]] = ([], [])
+        left: list[str] = []
+        right: list[str] = []
         for line in header[:top]:
-            parts = re.split(r"\s{3,}", line.strip()) if line.strip() else []
-            if len(parts) == 2 or (parts and line.startswith("   ")):
-                cells[1].append(parts[-1])
-            cells[0].extend(parts[:1] if len(parts) == 2 or not line.startswith("   ") else [])
-        table = doc.add_table(rows=1, cols=2)
-        for cell, lines in zip(table.rows[0].cells, cells):
-            cell.text = "\n".join(x for x in lines if x)
+            parts = re.split(r"\s{3,}", line.strip())
+            if len(parts) == 2:
+                left.append(parts[0])
+                right.append(parts[1])
+            elif line.strip():
+                to_right = line.startswith(" " * 10) or "CỘNG SẢN" in line
+                (right if to_right else left).append(line.strip())
+        cells = doc.add_table(rows=1, cols=2).rows[0].cells
+        cells[0].text, cells[1].text = "\n".join(left), "\n".join(right)
         header = header[top:]
     for line in header:
-        doc.add_paragraph(line)
-    body = [doc.add_paragraph(x) for x in paras]
+        add(line)
+    body = [(x, [add(line) for line in x.split("\n")]) for x in paras]
     for line in close:
-        doc.add_paragraph(line)
-    for p in doc.paragraphs:
-        for run in p.runs:
-            run.font.name = legacy_font or "Times New Roman"
-    plain = [p for p, x in zip(body, paras) if not is_heading(x) and len(x.split()) > 30]
-    if trick == "ins":
+        add(line)
+    plain = [ps[0] for x, ps in body if not is_heading(x) and len(x.split()) > 30]
+    if trick == "ins":  # one paragraph is a tracked insertion
         ins = OxmlElement("w:ins")
-        ins.set(qn("w:id"), "1"), ins.set(qn("w:author"), "Admin"), ins.set(qn("w:date"), "2024-03-14T08:30:00Z")
+        ins.set(qn("w:id"), "1")
+        ins.set(qn("w:author"), "Admin")
+        ins.set(qn("w:date"), "2024-03-14T08:30:00Z")
         target = plain[len(plain) // 2]._p
-        for r in target.findall(qn("w:r")):
-            ins.append(r)
+        ins.extend(target.findall(qn("w:r")))
         target.append(ins)
-    if trick == "shy":
+    if trick == "shy":  # a soft hyphen inside one word of each of the first three paragraphs
         for para in plain[:3]:
             run = para.runs[0]
             words = run.text.split(" ")
             k = next(i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha())
-            head, tail = " ".join(words[:k]) + " " + words[k][:3], words[k][3:] + " " + " ".join(words[k + 1:])
-            run.text = head
+            run.text = " ".join([*words[:k], words[k][:3]])
             run._r.append(OxmlElement("w:softHyphen"))
             t = OxmlElement("w:t")
             t.set(qn("xml:space"), "preserve")
-            t.text = tail
+            t.text = " ".join([words[k][3:], *words[k + 1 :]])
             run._r.append(t)
-    return doc
+    doc.save(str(path))
+    freeze_zip(path)
 
 
 def write_pdf(e: Essay, path: Path) -> None:
@@ -289,12 +310,15 @@ def write_pdf(e: Essay, path: Path) -> None:
     font = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
     pdfmetrics.registerFont(TTFont("DejaVuSans", str(font)))
     style = ParagraphStyle("vn", fontName="DejaVuSans", fontSize=11, leading=15)
-    esc = lambda s: s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
+
+    def para(lines: list[str]) -> Paragraph:
+        return Paragraph("<br/>".join(escape(x.strip()) for x in lines if x.strip()), style)
+
     header, paras, close = split(e.text)
-    flow = [Paragraph("<br/>".join(esc(x.strip()) for x in header if x.strip()), style), Spacer(1, 10)]
+    flow = [para(header), Spacer(1, 10)]
     for x in paras:
-        flow += [Paragraph(esc(x), style), Spacer(1, 6)]
-    flow.append(Paragraph("<br/>".join(esc(x.strip()) for x in close), style))
+        flow += [para([x]), Spacer(1, 6)]
+    flow.append(para(close))
     SimpleDocTemplate(str(path), pagesize=A4, invariant=1, title="Bai thu hoach").build(flow)
 
 
@@ -309,9 +333,22 @@ def write_xlsx(rows: list[Essay], path: Path) -> None:
     for n, e in enumerate(rows, 1):
         ws.append([n, e.id, e.author, e.role, e.unit, e.text])
         ws.cell(n + 1, 6).alignment = Alignment(wrap_text=True, vertical="top")
-    for col, width in zip("ABCDEF", (6, 10, 24, 30, 36, 120)):
+    for col, width in zip("ABCDEF", (6, 10, 24, 30, 36, 120), strict=True):
         ws.column_dimensions[col].width = width
     wb.save(path)
+    freeze_zip(path)
+
+
+def freeze_zip(path: Path) -> None:
+    """Fixed member timestamps and document dates: docx/xlsx files become byte-reproducible."""
+    with zipfile.ZipFile(path) as z:
+        members = [(i.filename, z.read(i)) for i in z.infolist()]
+    stamp = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*FIXED_DATE).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp, data)
+            z.writestr(zipfile.ZipInfo(name, FIXED_DATE), data, zipfile.ZIP_DEFLATED)
 
 
 def main() -> None:
@@ -323,10 +360,10 @@ def main() -> None:
     for e in essays:
         fmt = formats.get(e.id, "txt")
         if fmt == "txt":
-            (BATCH / f"{e.id}.txt").write_text(e.text, encoding=TXT_ENCODING.get(e.id, "utf-8"))
+            encoding = TXT_ENCODING.get(e.id, "utf-8")
+            (BATCH / f"{e.id}.txt").write_text(e.text, encoding=encoding)
         elif fmt in ("docx", "docx_tcvn3"):
-            legacy = ".VnTime" if fmt == "docx_tcvn3" else None
-            docx_doc(e, DOCX_TRICK.get(e.id, ""), legacy).save(str(BATCH / f"{e.id}.docx"))
+            write_docx(e, BATCH / f"{e.id}.docx", DOCX_TRICK.get(e.id, ""), fmt == "docx_tcvn3")
         elif fmt == "pdf":
             write_pdf(e, BATCH / f"{e.id}.pdf")
         elif fmt != "xlsx":
@@ -335,9 +372,8 @@ def main() -> None:
     with (SAMPLES / "labels.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["id", "unit", "relevance", "copy_of", "copy_kind"])
-        for e in essays:
-            w.writerow([e.id, e.unit, e.relevance, e.copy_of, e.copy_kind])
-    print(f"{len(essays)} essays -> {BATCH.relative_to(ROOT)}")
+        w.writerows([e.id, e.unit, e.relevance, e.copy_of, e.copy_kind] for e in essays)
+    print(f"{len(essays)} essays -> {BATCH.relative_to(ROOT)}, labels.csv")
 
 
 if __name__ == "__main__":

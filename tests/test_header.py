@@ -54,3 +54,16 @@ def test_dotted_blanks_are_no_value():
         normalize("Họ và tên: ……………\nĐơn vị: ..........\nNội dung bài viết dài.").text
     )
     assert layout.author == "" and layout.unit == ""
+
+
+def test_header_in_a_table_or_side_by_side():
+    text = normalize(
+        "ĐẢNG BỘ XÃ\tĐẢNG CỘNG SẢN VIỆT NAM\nBÀI THU HOẠCH\n"
+        "Họ và tên: Nguyễn Văn An\tChức vụ: Chủ tịch\n"
+        "Đơn vị công tác: UBND xã Tân Lập    Chi bộ: Cơ quan\n"
+        "Qua học tập, tôi nhận thức được nhiều điều về nghị quyết và trách nhiệm của mình."
+    ).text
+    layout = parse_layout(text)
+    assert (layout.author, layout.role) == ("Nguyễn Văn An", "Chủ tịch")
+    assert (layout.unit, layout.cell) == ("UBND xã Tân Lập", "Cơ quan")
+    assert text[layout.body_start :].startswith("Qua học tập")

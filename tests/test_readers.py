@@ -82,7 +82,7 @@ def append_xml(document, xml: str) -> None:
 def legacy_run(text: str, font: str) -> str:
     return (
         f'<w:r {NSDECL}><w:rPr><w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}"/>'
-        f"</w:rPr><w:t xml:space=\"preserve\">{text}</w:t></w:r>"
+        f'</w:rPr><w:t xml:space="preserve">{text}</w:t></w:r>'
     )
 
 
@@ -183,6 +183,9 @@ def test_known_legacy_strings():
     assert legacy.decode("Ninh B×nh", "tcvn3") == "Ninh Bình"
     assert legacy.decode("§¶ng bé x· T©n LËp", "tcvn3") == "Đảng bộ xã Tân Lập"
     assert legacy.decode("®\xadîc", "tcvn3") == "được"
+    # a heading typed in capitals in the normal .VnTime font: toned letters come out small
+    assert legacy.decode("§¶NG Bé HUYÖN\nBé", "tcvn3") == "ĐẢNG BỘ HUYỆN\nBộ"
+    assert legacy.decode("Ch\xada Tèt", "tcvn3") == "Chưa Tốt"
     assert legacy.decode("Xin chaøo caùc baïn", "vni") == "Xin chào các bạn"
     assert legacy.decode("ÑAÛNG COÄNG SAÛN VIEÄT NAM", "vni") == "ĐẢNG CỘNG SẢN VIỆT NAM"
     assert legacy.encode("Nghị quyết", "vni") == "Nghò quyeát"
@@ -300,11 +303,13 @@ def build_full_docx(document) -> None:
         )
     )
     # a text box stored twice (DrawingML choice + VML fallback) must be read once
-    box = "<w:txbxContent><w:p><w:r><w:t>Nội dung trong hộp văn bản</w:t></w:r></w:p></w:txbxContent>"
+    box = (
+        "<w:txbxContent><w:p><w:r><w:t>Nội dung trong hộp văn bản</w:t></w:r></w:p></w:txbxContent>"
+    )
     anchor = document.add_paragraph("Đoạn có hộp văn bản.")
     anchor._p.append(
         parse_xml(
-            f"<w:r {NSDECL}><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing>"
+            f'<w:r {NSDECL}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
             "<wp:anchor><a:graphic><a:graphicData><wps:wsp><wps:txbx>"
             f"{box}</wps:txbx></wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing>"
             "</mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox>"
@@ -313,10 +318,12 @@ def build_full_docx(document) -> None:
     )
     # legacy fonts: a TCVN3 run (ư is the soft-hyphen code), a capitals run, a VNI run
     legacy_p = document.add_paragraph()
-    legacy_p._p.append(parse_xml(legacy_run(legacy.encode("Đảng viên phải gương mẫu, ", "tcvn3"),
-                                            ".VnTime")))
-    legacy_p._p.append(parse_xml(legacy_run(legacy.encode("nâng cao ý thức. ", "vni"),
-                                            "VNI-Times")))
+    legacy_p._p.append(
+        parse_xml(legacy_run(legacy.encode("Đảng viên phải gương mẫu, ", "tcvn3"), ".VnTime"))
+    )
+    legacy_p._p.append(
+        parse_xml(legacy_run(legacy.encode("nâng cao ý thức. ", "vni"), "VNI-Times"))
+    )
     legacy_p._p.append(parse_xml(legacy_run(legacy.encode("bài thu hoạch", "tcvn3"), ".VnTimeH")))
     # soft hyphens in a normal run, as a character and as an element
     hyphen = document.add_paragraph("Nghị\u00adquyết")
@@ -338,7 +345,9 @@ def test_docx_reads_body_tables_boxes_controls_and_legacy_fonts(tmp_path):
     lines = doc.text.split("\n")
     assert "ĐẢNG BỘ HUYỆN THUẬN GIANG\tĐẢNG CỘNG SẢN VIỆT NAM" in lines
     assert "CHI BỘ XÃ TÂN LẬP\tTân Lập, ngày 5 tháng 3 năm 2023" in lines
-    assert lines.index("BÀI THU HOẠCH") > lines.index("CHI BỘ XÃ TÂN LẬP\tTân Lập, ngày 5 tháng 3 năm 2023")
+    assert lines.index("BÀI THU HOẠCH") > lines.index(
+        "CHI BỘ XÃ TÂN LẬP\tTân Lập, ngày 5 tháng 3 năm 2023"
+    )
     assert "Ô gộp hai cột\tCột ba" in lines
     assert "Họ và tên: Nguyễn Văn An\tChức vụ: Chủ tịch" in lines
     assert "Đoạn thứ nhất" in lines and "dòng thứ hai sau ngắt dòng" in lines
@@ -355,6 +364,30 @@ def test_docx_reads_body_tables_boxes_controls_and_legacy_fonts(tmp_path):
     assert "\u00ad" not in doc.text
 
 
+def test_docx_header_table_with_several_lines_per_cell_reads_side_by_side(tmp_path):
+    def build(document):
+        header = document.add_table(rows=1, cols=2)
+        left, right = header.cell(0, 0), header.cell(0, 1)
+        left.text = "ĐẢNG BỘ HUYỆN THUẬN GIANG"
+        left.add_paragraph("CHI BỘ TRƯỜNG THCS NGUYỄN TRÃI")
+        left.add_paragraph("*")
+        right.text = "ĐẢNG CỘNG SẢN VIỆT NAM"
+        right.add_paragraph("Tân Lập, ngày 14 tháng 3 năm 2024")
+        plan = document.add_table(rows=1, cols=2)
+        plan.cell(0, 0).text = "Giải pháp: " + ESSAY
+        plan.cell(0, 1).text = "Thời hạn: quý II năm 2024, do tổ chuyên môn thực hiện."
+        plan.cell(0, 1).add_paragraph("Người chịu trách nhiệm: tổ trưởng.")
+
+    docs, _ = read_batch([make_docx(tmp_path / "tieu_de.docx", build)])
+    assert docs[0].text.split("\n") == [
+        "ĐẢNG BỘ HUYỆN THUẬN GIANG\tĐẢNG CỘNG SẢN VIỆT NAM",
+        "CHI BỘ TRƯỜNG THCS NGUYỄN TRÃI\tTân Lập, ngày 14 tháng 3 năm 2024",
+        "*",
+        "Giải pháp: " + ESSAY + "\tThời hạn: quý II năm 2024, do tổ chuyên môn thực hiện. "
+        "Người chịu trách nhiệm: tổ trưởng.",
+    ]
+
+
 def test_docx_single_cell_frame_keeps_lines(tmp_path):
     def build(document):
         frame = document.add_table(rows=1, cols=1)
@@ -364,6 +397,17 @@ def test_docx_single_cell_frame_keeps_lines(tmp_path):
 
     docs, _ = read_batch([make_docx(tmp_path / "khung.docx", build)])
     assert docs[0].text.split("\n") == ["PHẦN I. NHẬN THỨC", "Nội dung phần một."]
+
+
+def test_docx_legacy_font_on_text_already_in_unicode_is_left_alone(tmp_path):
+    from docx.oxml import parse_xml
+
+    def build(document):
+        paragraph = document.add_paragraph()
+        paragraph._p.append(parse_xml(legacy_run("Nghị quyết đã chuyển mã", ".VnTime")))
+
+    docs, _ = read_batch([make_docx(tmp_path / "da_chuyen.docx", build)])
+    assert docs[0].text == "Nghị quyết đã chuyển mã"
 
 
 def test_docx_read_text(tmp_path):
@@ -377,8 +421,8 @@ def test_pdf_text_layer(tmp_path):
     docs, errors = read_batch([path])
     assert errors == []
     text = nfc(docs[0].text)
-    assert text.startswith("BÀI THU HOẠCH")
-    assert "Ủy ban nhân dân xã Tân Lập" in text
+    assert text.startswith("BÀI THU HOẠCH\nQua nghiên cứu, học tập Nghị quyết số 27-NQ/TW")
+    assert " ".join(text.split()) == "BÀI THU HOẠCH " + ESSAY
     assert read_text(path).startswith("BÀI THU HOẠCH")
 
 
@@ -466,6 +510,14 @@ def test_xlsx_two_sheets(tmp_path):
     assert docs[0].source == f"{path}#Tổ 1!4"
     assert docs[1].text == "Bài ngắn của Hoa." and docs[1].meta == {"author": "Lê Thị Hoa"}
     assert docs[2].text == long_text and docs[2].meta == {"author": "Đỗ Văn Nam"}
+
+
+def test_xlsx_cell_typed_in_vni_is_converted(tmp_path):
+    path = make_workbook(
+        tmp_path / "vni.xlsx", {"Sheet": [["Nội dung"], [legacy.encode(ESSAY, "vni")]]}
+    )
+    docs, errors = read_batch(str(path))  # a single path is accepted too
+    assert errors == [] and [d.text for d in docs] == [ESSAY]
 
 
 def test_table_without_text_column(tmp_path):
@@ -596,7 +648,7 @@ def test_zip_bomb_stops_at_total_limit(tmp_path):
     assert "bai_2.txt" in errors[0].message
 
 
-def test_zip_member_lying_about_its_size(tmp_path):
+def test_zip_member_lying_about_its_size_is_not_unpacked_past_it(tmp_path):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("gia.txt", "x" * 50_000)
@@ -606,8 +658,9 @@ def test_zip_member_lying_about_its_size(tmp_path):
     data[central + 24 : central + 28] = (10).to_bytes(4, "little")
     path = tmp_path / "gia_mao.zip"
     path.write_bytes(bytes(data))
-    _, errors = read_batch([path], max_member_bytes=1000)
-    assert [e.code for e in errors] == ["too_large"]
+    docs, errors = read_batch([path], max_member_bytes=1000)
+    assert docs == [] and [e.code for e in errors] == ["corrupt"]
+    assert "gia.txt" in errors[0].message
 
 
 # --- bad inputs in a batch ----------------------------------------------------------------------

@@ -59,8 +59,8 @@ def _unique(docs: list[Document]) -> list[Document]:
             source, n = f"{doc.source}#{n}", n + 1
         ids.add(doc_id)
         sources.add(source)
-        out.append(doc if (doc_id, source) == (doc.id, doc.source) else
-                   replace(doc, id=doc_id, source=source))  # fmt: skip
+        same = (doc_id, source) == (doc.id, doc.source)
+        out.append(doc if same else replace(doc, id=doc_id, source=source))
     return out
 
 
@@ -77,6 +77,8 @@ def read_batch(
     the batch. ``max_member_bytes`` limits one file or archive member, ``max_total_bytes`` what
     archives may unpack in all (and the size of one archive file).
     """
+    if isinstance(paths, (str, Path)):  # one path given on its own
+        paths = [paths]
     budget = Budget(max_member_bytes=max_member_bytes, max_total_bytes=max_total_bytes)
     docs: list[Document] = []
     errors: list[ReadError] = []

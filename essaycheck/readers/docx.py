@@ -2,7 +2,10 @@
 
 The body XML is walked in document order: paragraphs (one line each; ``w:br``/``w:cr`` start a
 new line, ``w:tab`` is a tab), tables (one line per row, cells joined by a tab; a row with a single
-non-empty cell, such as a frame around the whole essay, keeps that cell's lines), text boxes
+non-empty cell, such as a frame around the whole essay, keeps that cell's lines; a row of short
+lines, such as the header table "ĐẢNG BỘ … | ĐẢNG CỘNG SẢN VIỆT NAM", is read side by side, line i
+of each cell on line i, as it looks on the page; a row with long paragraphs gives one line, each
+cell's paragraphs joined by spaces), text boxes
 (``w:txbxContent``, after the paragraph that anchors them, read once even when Word stores both a
 DrawingML and a VML copy), content controls (``w:sdt``) and tracked insertions (``w:ins``).
 Deleted text (``w:del``, ``w:moveFrom``, rows marked deleted), field codes, headers, footers,
@@ -10,7 +13,8 @@ footnotes and comments are left out. Soft hyphens are dropped.
 
 A run whose effective font (run, character style, paragraph style, document defaults) is a
 TCVN3 font (``.VnTime``; ``.VnTimeH`` = capitals) or a VNI font (``VNI-Times``) is converted with
-:func:`legacy.decode` before soft hyphens are dropped (in TCVN3 the soft-hyphen code is "ư").
+:func:`legacy.decode` before soft hyphens are dropped (in TCVN3 the soft-hyphen code is "ư"),
+unless the run already holds Unicode Vietnamese (text converted without changing the font).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ _INLINE_WRAPPERS = {
     W + "dir", W + "bdo",
 }  # fmt: skip
 _FONT_SLOTS = ("ascii", "hAnsi", "cs")
+SHORT_CELL_LINE = 100  # table rows whose cells hold only lines this short are read side by side
 
 
 def is_encrypted_office(data: bytes) -> bool:
@@ -178,13 +183,20 @@ class _Walker:
             if row.find(f"{W}trPr/{W}del") is not None:  # tracked row deletion
                 continue
             cells = [self.block(tc) for tc in _children(row, W + "tc")]
-            filled = [cell for cell in cells if any(line.strip() for line in cell)]
-            if len(filled) == 1:
-                lines.extend(filled[0])
-            elif filled:
-                lines.append(
-                    "\t".join(" ".join(ln.strip() for ln in cell if ln.strip()) for cell in filled)
-                )
+            kept = [(cell, [ln.strip() for ln in cell if ln.strip()]) for cell in cells]
+            kept = [(cell, filled) for cell, filled in kept if filled]
+            if len(kept) == 1:  # a frame: the cell's lines as they are
+                lines.extend(kept[0][0])
+                continue
+            filled_cells = [filled for _, filled in kept]
+            if not filled_cells:
+                continue
+            if max(len(ln) for cell in filled_cells for ln in cell) <= SHORT_CELL_LINE:
+                # a header table: side-by-side blocks, read line by line as they appear
+                for i in range(max(map(len, filled_cells))):
+                    lines.append("\t".join(cell[i] for cell in filled_cells if i < len(cell)))
+            else:
+                lines.append("\t".join(" ".join(cell) for cell in filled_cells))
         return lines
 
     # --- inline level --------------------------------------------------------------------------
@@ -224,20 +236,20 @@ class _Walker:
         if not text:
             return
         font = self.fonts.legacy(r.find(W + "rPr"), style)
-        if font is not None:
+        if font is not None and not legacy.has_unicode_vietnamese(text):
             text = legacy.decode(text, font.encoding, caps=font.caps)
         parts.append(text.replace("\xad", ""))
 
     def text_boxes(self, el: _Element, boxes: list[str]) -> None:
         """Lines of the text boxes inside a drawing, each read once."""
-        for child in el:
-            tag = _tag(child)
-            if tag == W + "txbxContent":
-                boxes.extend(self.block(child))
-            elif tag == MC + "AlternateContent":
-                if (branch := _branch(child)) is not None:
-                    self.text_boxes(branch, boxes)
-            else:
+        tag = _tag(el)
+        if tag == W + "txbxContent":
+            boxes.extend(self.block(el))
+        elif tag == MC + "AlternateContent":
+            if (branch := _branch(el)) is not None:
+                self.text_boxes(branch, boxes)
+        else:
+            for child in el:
                 self.text_boxes(child, boxes)
 
 

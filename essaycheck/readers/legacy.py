@@ -8,7 +8,8 @@ converter's tables (TCVN3 = TCVN 5712:1993 VN3; VNI = VNI-Windows).
 * TCVN3 has one code per lowercase letter and codes for the seven plain capitals Ă Â Ê Ô Ơ Ư Đ. A
   capital with a tone mark has no code: it is typed as the lowercase code in a capitals font
   (``.VnTimeH``), so ``encode`` writes the lowercase code and ``decode(..., caps=True)`` reads a
-  run set in such a font.
+  run set in such a font. Typed in the normal font a heading shows "ĐảNG Bộ"; ``decode`` restores
+  the capitals of a line whose every other letter is a capital ("ĐẢNG BỘ").
 * VNI writes most letters as a base letter followed by a mark character ("aù" = "á", "oà" = "ồ").
 
 Text that Word stored through a symbol-font code page (U+F020-U+F0FF) is folded back to Latin-1.
@@ -114,6 +115,23 @@ _TCVN3_RE = re.compile("|".join(sorted(map(re.escape, _FROM_TCVN3), key=len, rev
 _VNI_RE = re.compile("|".join(sorted(map(re.escape, _FROM_VNI), key=len, reverse=True)))
 
 
+# Lowercase letters whose capital has no TCVN3 code of its own (the letters with a tone mark).
+_NO_TCVN3_CAPITAL = frozenset(
+    letter
+    for letter in VIETNAMESE_LETTERS
+    if letter.islower() and _TO_TCVN3[letter.upper()] == _TO_TCVN3[letter]
+)
+
+
+def _restore_capitals(line: str) -> str:
+    """Upper-case a line written in capitals whose toned letters TCVN3 could only write small."""
+    letters = [c for c in line if c.isalpha()]
+    capitals = sum(c.isupper() for c in letters)
+    if capitals < 2 or not all(c.isupper() or c in _NO_TCVN3_CAPITAL for c in letters):
+        return line
+    return line.upper()
+
+
 def _check(encoding: str) -> Encoding:
     if encoding not in ENCODINGS:
         raise ValueError(f"unknown legacy encoding {encoding!r}; expected one of {ENCODINGS}")
@@ -131,12 +149,15 @@ def decode(text: str, encoding: str, *, caps: bool = False) -> str:
     """Convert ``text`` typed in a TCVN3 or VNI font to Unicode (NFC).
 
     ``caps=True`` reads text set in a TCVN3 capitals font (``.VnTimeH``): every letter is a
-    capital there. Characters that are not legacy codes are kept as they are.
+    capital there. Otherwise a TCVN3 line in capitals but for its toned letters, which TCVN3 can
+    only write small, is upper-cased. Characters that are not legacy codes are kept as they are.
     """
     enc = _check(encoding)
     text = _fold_symbol_range(text)
     if enc == "tcvn3":
         out = _TCVN3_RE.sub(lambda m: _FROM_TCVN3[m.group()], text)
+        if not caps:
+            out = "\n".join(_restore_capitals(line) for line in out.split("\n"))
     else:
         out = _VNI_RE.sub(lambda m: _FROM_VNI[m.group()], text)
     if caps:
@@ -176,6 +197,14 @@ _SYLLABLE_RE = re.compile(
 )
 
 
+def has_unicode_vietnamese(text: str) -> bool:
+    """Whether ``text`` holds Vietnamese letters no legacy font code can produce (ạ, ư, đ, ế …).
+
+    Such text is already Unicode even if its font is a legacy one (converted, font not changed).
+    """
+    return any(ord(c) > 0xFF and c in VIETNAMESE_LETTERS for c in text)
+
+
 def _is_syllable(word: str) -> bool:
     """Whether ``word`` is one Vietnamese syllable (Unicode, any case, at most one tone mark)."""
     nfd = unicodedata.normalize("NFD", word.lower())
@@ -195,7 +224,7 @@ def looks_like(text: str) -> Encoding | None:
     words = [w for w in _WORD_RE.findall(_fold_symbol_range(text)) if not w.isascii()]
     if not words:
         return None
-    native = sum(1 for w in words if any(c in VIETNAMESE_LETTERS and ord(c) > 0xFF for c in w))
+    native = sum(1 for w in words if has_unicode_vietnamese(w))
     if native > 0.05 * len(words):
         return None
     scores = {

@@ -20,6 +20,7 @@ def read_pdf(data: bytes, source: str) -> str:
     """The text of a PDF file; raises :class:`ReadFailure` for encrypted, scanned or broken ones."""
     try:
         from pypdf import PasswordType, PdfReader
+        from pypdf.errors import DependencyError
     except ImportError:  # pragma: no cover - pypdf is a core dependency
         raise fail("missing_dependency", source, package="pypdf") from None
 
@@ -34,7 +35,9 @@ def read_pdf(data: bytes, source: str) -> str:
     if encrypted:
         try:
             opened = reader.decrypt("") != PasswordType.NOT_DECRYPTED
-        except Exception:  # e.g. AES without a crypto library: we cannot open it either
+        except DependencyError:  # AES needs a crypto library to try even the empty password
+            raise fail("missing_dependency", source, package="cryptography") from None
+        except Exception:
             opened = False
         if not opened:
             raise fail("encrypted_pdf", source)

@@ -26,7 +26,7 @@ from pathlib import PurePosixPath
 from essaycheck.documents import Document, ReadError
 from essaycheck.readers.docx import OLE_MAGIC, is_encrypted_office
 from essaycheck.readers.errors import error, fail
-from essaycheck.readers.text import decode_bytes
+from essaycheck.readers.text import decode_bytes, fix_legacy
 
 MIN_AUTO_TEXT_CHARS = 200
 HEADER_SEARCH_ROWS = 10
@@ -146,7 +146,7 @@ def _documents(
         if not any(row):
             continue
         number = header_at + offset + 2  # 1-based, below the header
-        text = "\n".join(row[i] for i in text_columns if row[i])
+        text = fix_legacy("\n".join(row[i] for i in text_columns if row[i]))
         row_source = f"{row_ref}{number}"
         if not text.strip():
             errors.append(error("empty_row", source, row=number))

@@ -37,7 +37,8 @@ def _bomless_utf16(data: bytes) -> str | None:
     return None
 
 
-def _fix_legacy(text: str) -> str:
+def fix_legacy(text: str) -> str:
+    """``text`` converted from TCVN3/VNI if it clearly is such mojibake, else unchanged."""
     encoding = legacy.looks_like(text)
     return legacy.decode(text, encoding) if encoding else text
 
@@ -72,7 +73,7 @@ def decode_bytes(data: bytes, source: str) -> str:
                 raise fail("encoding", source) from None
     if "\x00" in text:  # a binary file with a text extension
         raise fail("encoding", source)
-    return _fix_legacy(text)
+    return fix_legacy(text)
 
 
 def read_text_file(data: bytes, source: str) -> str:

@@ -1,0 +1,85 @@
+"""Which side of a copy is the source? Evidence a reviewer would use, and none when in doubt.
+
+Copied text earns no relevance credit, but the writer it was taken from should keep theirs. The
+text of a copy keeps traces of its real author:
+- the role: the body says "Là Phó Hiệu trưởng…" while the copier's header says "Giáo viên";
+- the signature: the copier changed the header name but signed with the source's name;
+- the unit: a find-and-replace of another unit's essay keeps names and figures that the other
+  members of the source's unit also write about, and that nobody in the copier's unit does.
+A reference (a downloaded sample essay) is always the source. Without such evidence the direction
+stays unknown and the shared text counts for neither writer in full.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from .essay import Essay
+from .normalize import fold
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """The id of the likely source (``""`` when unknown) and the Vietnamese reason."""
+
+    source: str = ""
+    reason: str = ""
+
+
+_ROLE_CUE = (
+    r"(?:tôi là|là một|là|vai trò|cương vị|đảm nhiệm|phụ trách|trách nhiệm|chức trách)"
+    r"[^.;:!?\n]{0,40}?"
+)
+
+
+def _role_phrase(essay: Essay) -> str:
+    """The writer's role as stated in the header, up to the first comma ("kế toán trưởng")."""
+    return " ".join(essay.role.split(",")[0].lower().split())
+
+
+def _states_role(text: str, role: str) -> bool:
+    """Whether ``text`` says in the first person that the writer holds ``role``."""
+    return bool(role) and re.search(_ROLE_CUE + re.escape(role) + r"\b", text) is not None
+
+
+def attribute(
+    a: Essay,
+    b: Essay,
+    units: tuple[str, str],
+    shared_facts: set[str],
+    unit_facts: dict[str, Counter[str]],
+) -> Attribution:
+    """Decide which of two matched essays is the source, from signature, role and unit facts.
+
+    ``units`` are the two writers' units, ``shared_facts`` the
+    rare facts both texts hold and ``unit_facts`` how many essays of each unit hold each fact.
+    """
+    for x, y in ((a, b), (b, a)):
+        sig = fold(y.layout.signature)
+        if sig and sig != fold(y.layout.author) and sig == fold(x.layout.author):
+            return Attribution(x.id, f"Bài {y.id} ký tên {y.layout.signature}, người viết bài {x.id}.")
+    role_a, role_b = _role_phrase(a), _role_phrase(b)
+    if role_a and role_b and role_a not in role_b and role_b not in role_a:
+        body_a, body_b = (" ".join(e.body.lower().split()) for e in (a, b))
+        # A copier's body speaks of the source's role, not of the copier's own.
+        b_copied = _states_role(body_b, role_a) and not _states_role(body_b, role_b)
+        a_copied = _states_role(body_a, role_b) and not _states_role(body_a, role_a)
+        if a_copied != b_copied:
+            src, dst, role = (a, b, role_a) if b_copied else (b, a, role_b)
+            return Attribution(
+                src.id, f"Bài {dst.id} tự nhận là '{role}' như người viết bài {src.id}."
+            )
+    ka, kb = units
+    if ka and kb and ka != kb:
+        # Facts both texts hold that other members of only one of the two units write about.
+        ca, cb = unit_facts.get(ka, Counter()), unit_facts.get(kb, Counter())
+        only_a = sum(ca[f] > 1 and cb[f] <= 1 for f in shared_facts)
+        only_b = sum(cb[f] > 1 and ca[f] <= 1 for f in shared_facts)
+        for x, mine, theirs in ((a, only_a, only_b), (b, only_b, only_a)):
+            if mine >= 3 and mine >= 3 * theirs:
+                return Attribution(
+                    x.id, f"{mine} số liệu, tên riêng trùng là của đơn vị {x.unit or x.id}."
+                )
+    return Attribution()

@@ -1,0 +1,201 @@
+"""The review UI driven headless with Streamlit's AppTest, on a small part of the sample batch."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app_streamlit.py"
+SAMPLES = ROOT / "data" / "samples"
+# A verbatim pair (bv_02/bv_09), a light edit (tp_02/tp_09), a paraphrase (tp_01/tp_08), a
+# template fill (thcs_10 from mau_1), a resolution-only essay and an honest one; txt and docx.
+SUBSET = ["bv_02.txt", "bv_09.docx", "tp_01.txt", "tp_02.txt", "tp_08.txt", "tp_09.txt",
+          "thcs_10.docx", "tp_12.docx", "xa_05.txt"]  # fmt: skip
+TIMEOUT = 120
+
+
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory) -> Path:
+    """A small copy of the sample batch, laid out like data/samples."""
+    if not (SAMPLES / "batch").is_dir():
+        pytest.skip("data/samples/batch is missing (python scripts/make_samples.py builds it)")
+    root = tmp_path_factory.mktemp("samples")
+    (root / "batch").mkdir()
+    for name in SUBSET:
+        shutil.copy(SAMPLES / "batch" / name, root / "batch" / name)
+    shutil.copy(SAMPLES / "resolution.txt", root / "resolution.txt")
+    shutil.copy(SAMPLES / "units.csv", root / "units.csv")
+    shutil.copytree(SAMPLES / "reference", root / "reference")
+    return root
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, samples, tmp_path_factory) -> Path:
+    db = tmp_path / "review.sqlite"
+    monkeypatch.setenv("ESSAYCHECK_DB", str(db))
+    monkeypatch.setenv("ESSAYCHECK_SAMPLES", str(samples))
+    monkeypatch.setenv("ESSAYCHECK_CACHE", str(tmp_path_factory.getbasetemp() / "tokens.sqlite"))
+    return db
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _goto(at: AppTest, page: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return " ".join(str(x.value) for x in [*at.markdown, *at.caption, *at.success, *at.info])
+
+
+def _run_samples(at: AppTest) -> int:
+    at.button(key="run_samples").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["page"] == "essays"
+    assert any(f"Đã kiểm tra {len(SUBSET)} bài" in s.value for s in at.success)
+    return int(at.session_state["batch_id"])
+
+
+def _essay_table(at: AppTest):
+    return at.dataframe[-1].value
+
+
+def test_samples_filter_open_decide_and_reload(env):
+    at = _app()
+    assert at.session_state["page"] == "start"
+    batch = _run_samples(at)
+
+    table = _essay_table(at)
+    assert len(table) == len(SUBSET)
+    assert {"Mã bài", "Họ tên", "Đơn vị", "Trùng lặp (%)", "Điểm liên hệ", "Cờ cảnh báo"} <= set(
+        table.columns
+    )
+    assert "bv_09" in set(table["Mã bài"])
+
+    # filter by unit, then by name, then by score range
+    at.multiselect(key="f_units").set_value(["Phòng Tư pháp huyện Thuận Giang"]).run()
+    assert set(_essay_table(at)["Mã bài"]) == {"tp_01", "tp_02", "tp_08", "tp_09", "tp_12"}
+    at.multiselect(key="f_units").set_value([]).run()
+    author = table.set_index("Mã bài").loc["bv_09", "Họ tên"]
+    at.text_input(key="f_query").input(author.split()[-1].lower()).run()
+    assert "bv_09" in set(_essay_table(at)["Mã bài"])
+    assert len(_essay_table(at)) < len(SUBSET)
+    at.text_input(key="f_query").input("").run()
+    at.slider(key="f_score").set_range(90.0, 100.0).run()
+    assert (_essay_table(at)["Điểm liên hệ"] >= 90).all()
+    at.slider(key="f_score").set_range(0.0, 100.0).run()
+    at.multiselect(key="f_flags").set_value(["copy"]).run()
+    assert "bv_09" in set(_essay_table(at)["Mã bài"]) and "xa_05" not in set(
+        _essay_table(at)["Mã bài"]
+    )
+
+    # open an essay from the list
+    at.selectbox(key="list_pick").set_value("bv_09").run()
+    at.button(key="open_essay").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["page"] == "essay" and at.session_state["essay_id"] == "bv_09"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Trùng lặp với bài khác"].endswith("%")
+    assert int(metrics["Trùng lặp với bài khác"].rstrip("%")) >= 50
+    html = " ".join(h.proto.body for h in at.html)
+    assert "<mark" in html and "bv_02" in html  # copied passages coloured, with their source
+
+    # record a decision
+    key = f"essay-{batch}-bv_09"
+    at.radio(key=f"choice-{key}").set_value("discuss")
+    at.text_area(key=f"comment-{key}").input("Trùng gần hết với bài bv_02")
+    at.text_input(key=f"reviewer-{key}").input("Lê Thị Mai")
+    at.button(key=f"save-{key}").click().run()
+    assert not at.exception, at.exception
+    assert any("Đã lưu" in s.value for s in at.success)
+
+    # a restart: a new app on the same database still has the batch and the decision
+    again = _app()
+    assert again.session_state["batch_id"] == batch
+    _goto(again, "essays")
+    table = _essay_table(again).set_index("Mã bài")
+    assert "cần thảo luận" in table.loc["bv_09", "Quyết định"]
+    again.session_state["essay_id"] = "bv_09"
+    _goto(again, "essay")
+    body = " ".join(h.proto.body for h in again.html)
+    assert "Quyết định hiện tại" in body and "Lê Thị Mai" in body and "cần thảo luận" in body
+
+
+def test_pair_view_overview_and_past_batches(env):
+    at = _app()
+    batch = _run_samples(at)
+    _goto(at, "pairs")
+    assert at.session_state["pair_index"] is not None
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Phần bài A bị trùng"].endswith("%") and int(metrics["Số đoạn trùng"]) >= 1
+    n = int(metrics["Số đoạn trùng"])
+    at.button(key="next_passage").click().run()
+    assert at.session_state["passage_k"] == min(2, n)
+    html = " ".join(h.proto.body for h in at.html)
+    assert 'href="#pb-0"' in html and 'id="pb-0"' in html  # passages link across the two texts
+
+    key = next(b.key for b in at.button if (b.key or "").startswith(f"save-pair-{batch}-"))
+    target = key.removeprefix(f"save-pair-{batch}-")
+    at.radio(key=f"choice-pair-{batch}-{target}").set_value("confirm")
+    at.text_input(key=f"reviewer-pair-{batch}-{target}").input("Phạm Văn Đức")
+    at.button(key=key).click().run()
+    assert any("Đã lưu" in s.value for s in at.success)
+
+    _goto(at, "overview")
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Số bài"]) == len(SUBSET) and int(metrics["Quyết định đã ghi"]) == 1
+    assert {d.key for d in at.download_button} >= {"dl_xlsx", "dl_essays", "dl_decisions"}
+    assert "Nhóm sao chép" in " ".join(h.value for h in at.subheader)
+
+    # a second batch, then reopen the first from the saved batches
+    _goto(at, "start")
+    second = _run_samples(at)
+    assert second != batch
+    _goto(at, "batches")
+    at.selectbox(key="batch_pick").set_value(batch).run()
+    at.button(key="open_batch").click().run()
+    assert at.session_state["batch_id"] == batch and at.session_state["page"] == "essays"
+
+
+def test_upload_batch_with_a_bad_file_and_pasted_resolution(env, samples):
+    at = _app()
+    files = [
+        (name, (samples / "batch" / name).read_bytes(), "application/octet-stream")
+        for name in ("tp_02.txt", "tp_09.txt", "xa_05.txt")
+    ]
+    evil = "<img src=x onerror=alert(1)> bài.rar"
+    files.append((f"../../{evil}", b"Rar!\x1a\x07\x00junk", "application/octet-stream"))
+    # inside the upload form: set everything, then submit once
+    at.file_uploader(key="up_essays").set_value(files)
+    at.text_area(key="res_text").input((samples / "resolution.txt").read_text("utf-8"))
+    at.button(key="run_uploads").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["page"] == "essays"
+    assert any("Đã kiểm tra 3 bài" in s.value and "1 tệp không đọc được" in s.value
+               for s in at.success)  # fmt: skip
+    errors = next(d.value for d in at.dataframe if "Tệp" in d.value.columns)
+    assert list(errors["Tệp"]) == [evil]  # the last part of the name only, shown as plain data
+    assert ".zip" in errors.iloc[0]["Lý do và cách khắc phục"]
+    assert set(_essay_table(at)["Mã bài"]) == {"tp_02", "tp_09", "xa_05"}
+
+
+def test_upload_without_resolution_is_refused(env, samples):
+    at = _app()
+    data = (samples / "batch" / "tp_02.txt").read_bytes()
+    at.file_uploader(key="up_essays").set_value([("tp_02.txt", data, "text/plain")])
+    at.button(key="run_uploads").click().run()
+    assert any("nghị quyết" in e.value for e in at.error)
+    assert at.session_state["page"] == "start"
