@@ -3,7 +3,8 @@
 Reviewers start a check (uploads or the bundled sample batch), go through the essays and the
 suspected pairs and record their decisions; the committee sees the batch at a glance. All the
 checking is done by the library; this file only lays out the screens (see ``essaycheck/ui``).
-The database is ``$ESSAYCHECK_DB`` (default ``~/.local/share/essaycheck/essaycheck.sqlite``).
+The database is ``$ESSAYCHECK_DB`` (default ``~/.local/share/essaycheck/essaycheck.sqlite``); the
+one-click sample batch is ``$ESSAYCHECK_SAMPLES`` (default ``data/samples``).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _run(name: str, run) -> None:
         report = run(progress)
     bar.progress(1.0, text="Đang lưu kết quả…")
     batch_id = common.store().save_batch(name, report)
-    st.session_state.setdefault("fresh_reports", {})[batch_id] = report
+    st.session_state["fresh_reports"] = {batch_id: report}  # only the latest: memory
     st.session_state["last_run"] = {
         "batch_id": batch_id,
         "seconds": time.perf_counter() - started,

@@ -27,6 +27,8 @@ from .tokenize import TokenCache, segment_words
 from .units import Unit
 
 COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
+# Evidence points at which a component reaches 63% (1 - 1/e): saturation keeps padding cheap.
+DEFAULT_SCALES = {"unit_grounding": 5.0, "linkage": 2.5, "self_role": 2.0, "commitments": 2.5}
 LEVEL_NAMES = ("không liên hệ", "chung chung", "có liên hệ một phần", "liên hệ sát, cụ thể")
 
 _RESOLUTION_ID = re.compile(r"\b(\d{1,3})\s*-\s*(nq|kl|ct|qd|hd)\s*/\s*(tw|tu|bct|ttg)\b", re.I)
@@ -147,12 +149,14 @@ class RelevanceScorer:
         shared_credit: float = 0.5,
         link_similarity: float = 0.25,
         quote_similarity: float = 0.6,
+        scales: dict[str, float] | None = None,
     ) -> None:
         self.weights = weights
         self.cutpoints = cutpoints
         self.shared_credit = shared_credit
         self.link_similarity = link_similarity
         self.quote_similarity = quote_similarity
+        self.scales = {**DEFAULT_SCALES, **(scales or {})}
 
     # -- learning ---------------------------------------------------------------------------
     def fit(
@@ -343,10 +347,10 @@ class RelevanceScorer:
         fit = self._resolution_fit(essay)
         components = {
             "resolution_fit": round(fit, 3),
-            "unit_grounding": round(_saturate(grounding, 5.0), 3),
-            "linkage": round(_saturate(linkage, 2.5), 3),
-            "self_role": round(_saturate(self_role, 2.0), 3),
-            "commitments": round(_saturate(commitments, 2.5), 3),
+            "unit_grounding": round(_saturate(grounding, self.scales["unit_grounding"]), 3),
+            "linkage": round(_saturate(linkage, self.scales["linkage"]), 3),
+            "self_role": round(_saturate(self_role, self.scales["self_role"]), 3),
+            "commitments": round(_saturate(commitments, self.scales["commitments"]), 3),
         }
         weights = self.weights or {
             "unit_grounding": 0.3,

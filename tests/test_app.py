@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
@@ -160,6 +162,17 @@ def test_pair_view_overview_and_past_batches(env):
     assert {d.key for d in at.download_button} >= {"dl_xlsx", "dl_essays", "dl_decisions"}
     assert "Nhóm sao chép" in " ".join(h.value for h in at.subheader)
 
+    # the Excel export the download button serves: report sheets and the decisions
+    from essaycheck.store import Store
+    from essaycheck.ui.committee import xlsx_export
+
+    taken = Store(env).decisions(batch)
+    data = xlsx_export(str(env), batch, taken.to_json(orient="records", force_ascii=False))
+    sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
+    assert {"essays", "matches", "groups", "decisions"} <= set(sheets)
+    assert len(sheets["essays"]) == len(SUBSET)
+    assert list(sheets["decisions"].reviewer) == ["Phạm Văn Đức"]
+
     # a second batch, then reopen the first from the saved batches
     _goto(at, "start")
     second = _run_samples(at)
@@ -178,18 +191,32 @@ def test_upload_batch_with_a_bad_file_and_pasted_resolution(env, samples):
     ]
     evil = "<img src=x onerror=alert(1)> bài.rar"
     files.append((f"../../{evil}", b"Rar!\x1a\x07\x00junk", "application/octet-stream"))
+    hostile = (
+        (samples / "batch" / "xa_05.txt")
+        .read_text("utf-8")
+        .replace("\n\n", '\n\n<script>alert("x")</script> <img src=x onerror="alert(1)">\n\n', 2)
+    )
+    files.append(("hostile.txt", hostile.encode("utf-8"), "text/plain"))
     # inside the upload form: set everything, then submit once
     at.file_uploader(key="up_essays").set_value(files)
     at.text_area(key="res_text").input((samples / "resolution.txt").read_text("utf-8"))
     at.button(key="run_uploads").click().run()
     assert not at.exception, at.exception
     assert at.session_state["page"] == "essays"
-    assert any("Đã kiểm tra 3 bài" in s.value and "1 tệp không đọc được" in s.value
+    assert any("Đã kiểm tra 4 bài" in s.value and "1 tệp không đọc được" in s.value
                for s in at.success)  # fmt: skip
     errors = next(d.value for d in at.dataframe if "Tệp" in d.value.columns)
     assert list(errors["Tệp"]) == [evil]  # the last part of the name only, shown as plain data
     assert ".zip" in errors.iloc[0]["Lý do và cách khắc phục"]
-    assert set(_essay_table(at)["Mã bài"]) == {"tp_02", "tp_09", "xa_05"}
+    assert set(_essay_table(at)["Mã bài"]) == {"tp_02", "tp_09", "xa_05", "hostile"}
+
+    # the hostile essay's markup is shown as text, never as elements
+    at.session_state["essay_id"] = "hostile"
+    _goto(at, "essay")
+    body = " ".join(h.proto.body for h in at.html)
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+    assert "&lt;img src=x onerror=" in body
+    assert "<script" not in body and "<img" not in body
 
 
 def test_upload_without_resolution_is_refused(env, samples):
@@ -199,3 +226,25 @@ def test_upload_without_resolution_is_refused(env, samples):
     at.button(key="run_uploads").click().run()
     assert any("nghị quyết" in e.value for e in at.error)
     assert at.session_state["page"] == "start"
+
+
+def test_uploads_are_read_without_trusting_their_names(samples):
+    import zipfile
+
+    from essaycheck.ui.inputs import Upload, read_uploads
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        z.writestr("to1/tp_02.txt", (samples / "batch" / "tp_02.txt").read_bytes())
+        z.writestr("to1/ghi_chu.odp", b"not an essay")
+    docs, errors = read_uploads(
+        [
+            Upload("C:\\Users\\x\\../../nop bai.zip", buffer.getvalue()),
+            Upload("/etc/tp_09.txt", (samples / "batch" / "tp_09.txt").read_bytes()),
+            Upload("tp_09.txt", (samples / "batch" / "tp_09.txt").read_bytes()),
+        ]
+    )
+    assert [d.source for d in docs] == ["nop bai.zip/to1/tp_02.txt", "tp_09.txt", "tp_09.txt#2"]
+    assert [d.id for d in docs] == ["tp_02", "tp_09", "tp_09-2"]
+    assert [e.source for e in errors] == ["nop bai.zip/to1/ghi_chu.odp"]
+    assert "essaycheck-" not in errors[0].message and "nop bai.zip" in errors[0].message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import altair as alt
 import pandas as pd
@@ -10,9 +11,12 @@ import streamlit as st
 
 from essaycheck.relevance import LEVEL_NAMES
 from essaycheck.report import tables, write_xlsx
+from essaycheck.store import DECISION_COLUMNS
 from essaycheck.ui import common
+from essaycheck.ui.highlight import legend
 from essaycheck.ui.tables import SUSPICION_FLAGS, unit_overview
 
+LEVEL_COLOURS = ("#d7191c", "#fdae61", "#a6d96a", "#1a9641")
 UNIT_COLUMNS = {
     "unit": "Đơn vị",
     "essays": "Số bài",
@@ -43,31 +47,39 @@ def _histogram(
         enc["color"] = alt.Color(
             f"{colour_field}:N",
             sort=list(LEVEL_NAMES),
-            scale=alt.Scale(
-                domain=list(LEVEL_NAMES), range=["#d7191c", "#fdae61", "#a6d96a", "#1a9641"]
-            ),
-            legend=alt.Legend(orient="bottom", columns=2, title=None),
+            scale=alt.Scale(domain=list(LEVEL_NAMES), range=list(LEVEL_COLOURS)),
+            legend=None,
         )
     return bars.encode(**enc).properties(height=240)
 
 
 @st.cache_data(show_spinner="Đang tạo tệp Excel…", max_entries=8)
-def _xlsx(path: str, batch_id: int, decisions_json: str) -> bytes:
+def xlsx_export(path: str, batch_id: int, decisions_json: str) -> bytes:
+    """The Excel workbook of a batch: the report's sheets and a ``decisions`` sheet."""
     buffer = io.BytesIO()
-    taken = pd.read_json(io.StringIO(decisions_json), orient="records", dtype=False)
+    taken = pd.DataFrame(json.loads(decisions_json), columns=DECISION_COLUMNS)
     write_xlsx(common.saved_report(path, batch_id), buffer, extra={"decisions": taken})  # type: ignore[arg-type]
     return buffer.getvalue()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _csv(path: str, batch_id: int, table: str) -> bytes:
+    """One of the report's tables as CSV (UTF-8 with BOM, so that Excel shows the accents)."""
+    return (
+        tables(common.saved_report(path, batch_id))[table].to_csv(index=False).encode("utf-8-sig")
+    )
 
 
 def _exports(batch_id: int, taken: pd.DataFrame) -> None:
     st.subheader("Xuất kết quả")
     path = common.db_path()
-    frames = tables(common.saved_report(path, batch_id))
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button(
         "Excel (bài, cặp, nhóm, quyết định)",
         icon=":material/download:",
-        data=lambda: _xlsx(path, batch_id, taken.to_json(orient="records", force_ascii=False)),
+        data=lambda: xlsx_export(
+            path, batch_id, taken.to_json(orient="records", force_ascii=False)
+        ),
         file_name=f"essaycheck_dot_{batch_id}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="dl_xlsx",
@@ -79,7 +91,7 @@ def _exports(batch_id: int, taken: pd.DataFrame) -> None:
     ):
         col.download_button(
             label,
-            data=lambda n=name: frames[n].to_csv(index=False).encode("utf-8-sig"),
+            data=lambda n=name: _csv(path, batch_id, n),
             file_name=f"essaycheck_dot_{batch_id}_{name}.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -136,6 +148,9 @@ def overview(batch_id: int) -> None:
         st.altair_chart(
             _histogram(essays, "score", "Điểm liên hệ", colour_field="level_name"), width="stretch"
         )
+        levels = zip(LEVEL_COLOURS, LEVEL_NAMES, strict=True)
+        chips = legend([("copy", c, f"{i}: {n}") for i, (c, n) in enumerate(levels)])
+        st.html(f"<div style='font-size:0.8rem'>Mức liên hệ: {chips}</div>")
 
     st.subheader("Theo đơn vị")
     units = unit_overview(rep, taken).rename(columns=UNIT_COLUMNS)

@@ -195,6 +195,13 @@ def essay_view(batch_id: int) -> None:
             else ""
         )
     )
+    for g in rep.groups:
+        if essay_id in g.members:
+            others = [m for m in g.members if m != essay_id]
+            st.caption(
+                f"Thuộc nhóm sao chép {g.id} ({len(g.members)} bài/tài liệu; nguồn nghi ngờ: "
+                f"{common.md(g.source or 'chưa rõ')}). Cùng nhóm: {common.md(', '.join(others))}."
+            )
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Trùng lặp với bài khác", f"{100 * essay.copy.similarity:.0f}%")
     m2.metric("Trích dẫn nghị quyết", f"{100 * essay.copy.quote_share:.0f}%")

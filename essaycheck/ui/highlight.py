@@ -163,7 +163,8 @@ def legend(items: Iterable[tuple[str, str, str]]) -> str:
     for kind, colour, label in items:
         span = Span(0, 1, kind, colour)
         chips.append(
-            f'<mark style="{html.escape(_style(span))}padding:0 0.4em;margin-right:0.6em;">'
+            f'<mark style="{html.escape(_style(span))}padding:0 0.4em;margin-right:0.6em;'
+            f'white-space:nowrap;display:inline-block;">'
             f"{html.escape(label)}</mark>"
         )
     return '<div style="line-height:2">' + "".join(chips) + "</div>"

@@ -72,6 +72,19 @@ def _relabel_message(message: str, written: Sequence[tuple[Path, str]], tmp: str
     return message.replace(tmp, "")
 
 
+def _distinct_sources(docs: list[Document]) -> list[Document]:
+    """Two uploads of one name are two documents: number the repeats ("a.txt#2")."""
+    seen: set[str] = set()
+    out = []
+    for doc in docs:
+        source, n = doc.source, 2
+        while source in seen:
+            source, n = f"{doc.source}#{n}", n + 1
+        seen.add(source)
+        out.append(doc if source == doc.source else replace(doc, source=source))
+    return out
+
+
 def read_uploads(uploads: Sequence[Upload]) -> tuple[list[Document], list[ReadError]]:
     """Read uploaded essays (files, .zip archives, tables) like :func:`read_batch` does."""
     if not uploads:
@@ -79,7 +92,7 @@ def read_uploads(uploads: Sequence[Upload]) -> tuple[list[Document], list[ReadEr
     with tempfile.TemporaryDirectory(prefix="essaycheck-") as tmp:
         written = _write(uploads, Path(tmp))
         docs, errors = read_batch([p for p, _ in written])
-    docs = [replace(d, source=_relabel(d.source, written)) for d in docs]
+    docs = _distinct_sources([replace(d, source=_relabel(d.source, written)) for d in docs])
     errors = [
         replace(
             e, source=_relabel(e.source, written), message=_relabel_message(e.message, written, tmp)

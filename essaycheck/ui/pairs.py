@@ -28,6 +28,10 @@ PAIR_COLUMNS = {
 
 def _excerpt(text: str, start: int, end: int) -> str:
     a, b = max(0, start - CONTEXT), min(len(text), end + CONTEXT)
+    if a > 0:  # start and end the context on word boundaries
+        a = min(start, next((i + 1 for i in range(a, start) if text[i].isspace()), a))
+    if b < len(text):
+        b = max(end, next((i for i in range(b, end, -1) if text[i].isspace()), b))
     body = highlight(text[a:b], [Span(start - a, end - a, "current", "#ffd8a8")])
     return text_box(("…" if a > 0 else "") + body + ("…" if b < len(text) else ""), height=None)
 
