@@ -34,14 +34,15 @@ _ROLE_CUE = (
 )
 
 
-def _role_phrase(essay: Essay) -> str:
-    """The writer's role as stated in the header, up to the first comma ("kế toán trưởng")."""
-    return " ".join(essay.role.split(",")[0].lower().split())
+def _roles(essay: Essay) -> list[str]:
+    """The roles written in the header ("Bác sĩ, Trưởng khoa Khám bệnh" gives two)."""
+    parts = re.split(r"[,;(]| kiêm ", essay.role.lower())
+    return [r for r in (" ".join(p.strip(" )").split()) for p in parts) if len(r.split()) >= 2]
 
 
-def _states_role(text: str, role: str) -> bool:
-    """Whether ``text`` says in the first person that the writer holds ``role``."""
-    return bool(role) and re.search(_ROLE_CUE + re.escape(role) + r"\b", text) is not None
+def _states_role(text: str, roles: list[str]) -> str:
+    """The first of ``roles`` that ``text`` claims in the first person ("Là Phó Hiệu trưởng")."""
+    return next((r for r in roles if re.search(_ROLE_CUE + re.escape(r) + r"\b", text)), "")
 
 
 def attribute(
@@ -60,17 +61,6 @@ def attribute(
         sig = fold(y.layout.signature)
         if sig and sig != fold(y.layout.author) and sig == fold(x.layout.author):
             return Attribution(x.id, f"Bài {y.id} ký tên {y.layout.signature}, người viết bài {x.id}.")
-    role_a, role_b = _role_phrase(a), _role_phrase(b)
-    if role_a and role_b and role_a not in role_b and role_b not in role_a:
-        body_a, body_b = (" ".join(e.body.lower().split()) for e in (a, b))
-        # A copier's body speaks of the source's role, not of the copier's own.
-        b_copied = _states_role(body_b, role_a) and not _states_role(body_b, role_b)
-        a_copied = _states_role(body_a, role_b) and not _states_role(body_a, role_a)
-        if a_copied != b_copied:
-            src, dst, role = (a, b, role_a) if b_copied else (b, a, role_b)
-            return Attribution(
-                src.id, f"Bài {dst.id} tự nhận là '{role}' như người viết bài {src.id}."
-            )
     ka, kb = units
     if ka and kb and ka != kb:
         # Facts both texts hold that other members of only one of the two units write about.
@@ -82,4 +72,16 @@ def attribute(
                 return Attribution(
                     x.id, f"{mine} số liệu, tên riêng trùng là của đơn vị {x.unit or x.id}."
                 )
+    # Roles the two writers do not share ("phó trưởng khoa" contains "trưởng khoa": shared).
+    ra, rb = _roles(a), _roles(b)
+    only_a = [r for r in ra if not any(r in x or x in r for x in rb)]
+    only_b = [r for r in rb if not any(r in x or x in r for x in ra)]
+    body_a, body_b = (" ".join(e.body.lower().split()) for e in (a, b))
+    own_a, own_b = _states_role(body_a, only_a), _states_role(body_b, only_b)
+    other_a, other_b = _states_role(body_a, only_b), _states_role(body_b, only_a)
+    # A copier's body speaks of the source's role (or of no role), not of the copier's own.
+    if own_a and not own_b and not other_a:
+        return Attribution(a.id, f"Đoạn văn tự nhận là '{own_a}', đúng chức vụ của bài {a.id}.")
+    if own_b and not own_a and not other_b:
+        return Attribution(b.id, f"Đoạn văn tự nhận là '{own_b}', đúng chức vụ của bài {b.id}.")
     return Attribution()
