@@ -21,10 +21,16 @@ from .matches import CopyGroup, CopyProfile, Match, Passage
 from .normalize import Normalized, fold, normalize
 from .pipeline import Config, EssayResult, Report, check, check_documents
 from .readers import read_batch, read_text
-from .relevance import Evidence, RelevanceScore, RelevanceScorer, prepare_resolution
+from .relevance import (
+    Evidence,
+    RelevanceScore,
+    RelevanceScorer,
+    fit_cutpoints,
+    prepare_resolution,
+)
 from .report import load_json, tables, to_dict, write_json, write_xlsx
 from .tokenize import TokenCache
-from .units import Unit, read_units
+from .units import Unit, read_units, resolve_unit
 
 try:
     __version__ = version("essaycheck")
@@ -56,6 +62,7 @@ __all__ = [
     "check_documents",
     "evaluate_copies",
     "evaluate_relevance",
+    "fit_cutpoints",
     "fold",
     "load_json",
     "normalize",
@@ -66,6 +73,7 @@ __all__ = [
     "read_labels",
     "read_text",
     "read_units",
+    "resolve_unit",
     "tables",
     "to_dict",
     "write_json",

@@ -60,7 +60,9 @@ def attribute(
     for x, y in ((a, b), (b, a)):
         sig = fold(y.layout.signature)
         if sig and sig != fold(y.layout.author) and sig == fold(x.layout.author):
-            return Attribution(x.id, f"Bài {y.id} ký tên {y.layout.signature}, người viết bài {x.id}.")
+            return Attribution(
+                x.id, f"Bài {y.id} ký tên {y.layout.signature}, người viết bài {x.id}."
+            )
     ka, kb = units
     if ka and kb and ka != kb:
         # Facts both texts hold that other members of only one of the two units write about.

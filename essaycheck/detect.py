@@ -23,8 +23,8 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .align import TokenPassage, align, covered
-from .boilerplate import Exclusions, exclusions, frequent_shingles, runs
 from .attribution import Attribution, attribute
+from .boilerplate import Exclusions, exclusions, frequent_shingles, runs
 from .essay import Essay
 from .fingerprint import Fingerprint, fingerprint, fingerprint_text, minhash, token_hash
 from .matches import CopyGroup, CopyProfile, Match, Passage
@@ -231,6 +231,8 @@ class CopyDetector:
         para: list[TokenPassage] = []
         for i, j, _ in sentence_pairs:
             (a0, a1), (b0, b1) = a.sentence_tokens[i], b.sentence_tokens[j]
+            if a1 - a0 < self.min_passage_words or b1 - b0 < self.min_passage_words:
+                continue  # a heading or a number, not a sentence
             if mask_a[a0:a1].mean() < 0.5:  # not already matched word for word
                 para.append(TokenPassage(a0, a1, b0, b1, 0))
                 mask_a[a0:a1] |= a.countable[a0:a1]

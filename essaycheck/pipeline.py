@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
@@ -61,6 +62,8 @@ class EssayResult:
     copy: CopyProfile
     relevance: RelevanceScore
     flags: tuple[str, ...]
+    spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """Spans in the ORIGINAL text to highlight: ``quoted``, ``boilerplate``, ``copied``."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,13 @@ def _flags(profile: CopyProfile, relevance: RelevanceScore, essay: Essay) -> tup
     ):
         flags.append("signature_mismatch")  # a copy whose header name was changed, not the end
     return tuple(flags)
+
+
+def resolution_title(text: str) -> str:
+    """The line that names the resolution ("Nghị quyết số 27-NQ/TW ..."), else the first line."""
+    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+    named = re.compile(r"^(nghị quyết|kết luận|chỉ thị|quy định)\b.*\bsố\b", re.IGNORECASE)
+    return next((ln for ln in lines[:15] if named.match(ln)), lines[0] if lines else "")[:200]
 
 
 def check_documents(
@@ -142,12 +152,16 @@ def check_documents(
                 copy=profile,
                 relevance=rel,
                 flags=_flags(profile, rel, e),
+                spans={
+                    kind: [e.original_span(a, b) for a, b in getattr(profile, kind)]
+                    for kind in ("quoted", "boilerplate", "copied")
+                },
             )
         )
     timings["relevance"] = time.perf_counter() - t0
     stage("report", 3)
     texts = {e.id: e.text for e in essays} | {r.id: r.text for r in refs}
-    title = res.norm.text.split("\n", 1)[0][:200]
+    title = resolution_title(res.norm.text)
     return Report(results, detector.matches_, detector.groups_, list(errors), texts, title, timings)
 
 

@@ -29,6 +29,13 @@ from .units import Unit
 COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
 # Evidence points at which a component reaches 63% (1 - 1/e): saturation keeps padding cheap.
 DEFAULT_SCALES = {"unit_grounding": 5.0, "linkage": 2.5, "self_role": 2.0, "commitments": 2.5}
+COMPONENT_LABELS = {
+    "resolution_fit": "Bám sát nghị quyết đang học",
+    "unit_grounding": "Thực tiễn của đơn vị (số liệu, sự việc)",
+    "linkage": "Gắn điểm nghị quyết với tình hình đơn vị",
+    "self_role": "Liên hệ trách nhiệm bản thân",
+    "commitments": "Kế hoạch, cam kết, kiến nghị cụ thể",
+}
 LEVEL_NAMES = ("không liên hệ", "chung chung", "có liên hệ một phần", "liên hệ sát, cụ thể")
 
 _RESOLUTION_ID = re.compile(r"\b(\d{1,3})\s*-\s*(nq|kl|ct|qd|hd)\s*/\s*(tw|tu|bct|ttg)\b", re.I)
@@ -432,21 +439,38 @@ def _missing(
 
 
 def fit_cutpoints(scores: Sequence[float], levels: Sequence[int]) -> tuple[float, float, float]:
-    """Cut points that best reproduce ``levels`` from ``scores`` (quadratic weighted kappa)."""
-    from sklearn.metrics import cohen_kappa_score
+    """Cut points that best reproduce ``levels`` from ``scores`` (quadratic weighted kappa).
 
+    Every triple on a grid of score midpoints is tried at once with numpy.
+    """
+    scores = np.asarray(scores, dtype=float)
+    y = np.asarray(levels, dtype=int)
+    n = len(y)
     order = np.sort(np.unique(np.round(scores, 1)))
     candidates = np.unique(np.concatenate([[0.0], (order[1:] + order[:-1]) / 2, [100.0]]))
-    best, best_k = (20.0, 40.0, 60.0), -2.0
     grid = candidates if len(candidates) <= 60 else np.quantile(candidates, np.linspace(0, 1, 60))
-    for i, c1 in enumerate(grid):
-        for j in range(i, len(grid)):
-            for c3 in grid[j:]:
-                cuts = (float(c1), float(grid[j]), float(c3))
-                pred = np.searchsorted(cuts, scores, side="right")
-                k = cohen_kappa_score(levels, pred, weights="quadratic", labels=[0, 1, 2, 3])
-                if k > best_k + 1e-9:
-                    best, best_k = cuts, k
+    g = len(grid)
+    i, j, k = np.meshgrid(np.arange(g), np.arange(g), np.arange(g), indexing="ij")
+    keep = (i <= j) & (j <= k)
+    c1, c2, c3 = grid[i[keep]], grid[j[keep]], grid[k[keep]]  # loop order of the original
+    # predicted level of each essay under each triple: how many cut points are <= its score
+    pred = (
+        (scores[None, :] >= c1[:, None]).astype(np.int8)
+        + (scores[None, :] >= c2[:, None])
+        + (scores[None, :] >= c3[:, None])
+    )
+    w = (np.arange(4)[:, None] - np.arange(4)[None, :]) ** 2 / 9.0
+    true_hist = np.bincount(y, minlength=4)[:4].astype(float)
+    # observed: sum over essays of w[y, pred]; expected: sum_ab w[a, b] * hist_y[a] * hist_p[b] / n
+    observed = w[y[None, :], pred].sum(axis=1)
+    pred_hist = np.stack([(pred == b).sum(axis=1) for b in range(4)], axis=1).astype(float)
+    expected = pred_hist @ (w.T @ true_hist) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = np.where(expected > 0, 1 - observed / expected, np.nan)
+    best, best_k = (20.0, 40.0, 60.0), -2.0
+    for idx in range(len(kappa)):  # first triple that beats the best by 1e-9, as before
+        if kappa[idx] > best_k + 1e-9:
+            best, best_k = (float(c1[idx]), float(c2[idx]), float(c3[idx])), kappa[idx]
     return best
 
 

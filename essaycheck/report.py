@@ -56,6 +56,7 @@ def essay_record(e: EssayResult) -> dict[str, Any]:
             "missing": rel.missing,
         },
         "flags": list(e.flags),
+        "spans": {k: [list(x) for x in v] for k, v in e.spans.items()},
     }
 
 
@@ -159,6 +160,7 @@ def from_dict(data: dict[str, Any]) -> Report:
                     missing=rel["missing"],
                 ),
                 flags=tuple(e["flags"]),
+                spans={k: [tuple(x) for x in v] for k, v in e.get("spans", {}).items()},
             )
         )
     matches = [

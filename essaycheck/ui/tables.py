@@ -12,20 +12,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from essaycheck.matches import Match
-from essaycheck.normalize import normalize
 from essaycheck.pipeline import EssayResult, Report
-from essaycheck.relevance import LEVEL_NAMES
+from essaycheck.relevance import COMPONENT_LABELS, LEVEL_NAMES
 from essaycheck.report import FLAG_LABELS, unit_table
 from essaycheck.store import DECISION_LABELS, pair_target
 from essaycheck.ui.highlight import Span, colour_for
 
-COMPONENT_LABELS = {
-    "resolution_fit": "Bám sát nghị quyết đang học",
-    "unit_grounding": "Thực tiễn của đơn vị (số liệu, sự việc)",
-    "linkage": "Gắn điểm nghị quyết với tình hình đơn vị",
-    "self_role": "Liên hệ trách nhiệm bản thân",
-    "commitments": "Kế hoạch, cam kết, kiến nghị cụ thể",
-}
 METHOD_LABELS = {
     "shingle": "trùng nguyên văn",
     "paraphrase": "viết lại ý",
@@ -186,19 +178,15 @@ def copy_spans(report: Report, essay_id: str) -> list[Span]:
 
 
 def quote_spans(report: Report, essay: EssayResult) -> list[Span]:
-    """Resolution quotes in ORIGINAL offsets, when the report still holds them.
-
-    The copy profile keeps quoted spans in normalised offsets and only in a freshly checked
-    report (the saved JSON drops them); they are mapped back through the library's own
-    :func:`normalize`, which is deterministic on the same text.
-    """
-    if not essay.copy.quoted or essay.id not in report.texts:
-        return []
-    norm = normalize(report.texts[essay.id])
+    """Resolution quotes and boilerplate, in original offsets (kept in the saved report too)."""
+    labels = {
+        "quoted": ("quote", "Trích dẫn nghị quyết"),
+        "boilerplate": ("boilerplate", "Câu chữ chung"),
+    }
     return [
-        Span(*norm.to_original(a, b), kind="quote", label="Trích dẫn nghị quyết")
-        for a, b in essay.copy.quoted
-        if 0 <= a < b <= len(norm.text)
+        Span(a, b, kind=kind, label=label)
+        for key, (kind, label) in labels.items()
+        for a, b in essay.spans.get(key, [])
     ]
 
 
