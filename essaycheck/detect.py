@@ -280,17 +280,25 @@ class CopyDetector:
         cols = [index[m.b] for m in matches]
         graph = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(ids), len(ids)))
         _, labels = connected_components(graph, directed=False)
-        degree: dict[str, int] = {}
+        degree: Counter[str] = Counter()
+        votes: Counter[str] = Counter(m.source for m in matches if m.source)
         for m in matches:
-            degree[m.a] = degree.get(m.a, 0) + 1
-            degree[m.b] = degree.get(m.b, 0) + 1
+            degree.update((m.a, m.b))
         members: dict[int, list[str]] = {}
         for x in sorted(degree):
             members.setdefault(int(labels[index[x]]), []).append(x)
         groups = []
         for n, group in enumerate(sorted(members.values(), key=lambda g: (-len(g), g[0]))):
             group_refs = tuple(x for x in group if x in refs)
-            source = max(group_refs or group, key=lambda x: (degree[x], x in refs))
+            # The suspected source: a reference, else the essay judged source most often, else
+            # a hub copied by all the others; "" when the texts do not say.
+            ranked = sorted(group_refs or group, key=lambda x: (-votes[x], -degree[x]))
+            top = ranked[0]
+            tied = len(ranked) > 1 and (votes[ranked[1]], degree[ranked[1]]) == (
+                votes[top],
+                degree[top],
+            )
+            source = top if group_refs or votes[top] or not tied else ""
             groups.append(CopyGroup(n + 1, tuple(group), source, group_refs))
         return groups
 

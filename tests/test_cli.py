@@ -1,0 +1,134 @@
+"""The CLI and the report: exit codes, JSON schema, Excel sheets, eval figures."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from conftest import SAMPLES, source_text
+
+from essaycheck.cli import main
+from essaycheck.report import SCHEMA_VERSION, load_json, to_dict
+
+ESSAYS = ["xa_01", "xa_02", "xa_07", "tp_03", "cty_02"]
+
+
+@pytest.fixture()
+def batch(tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    for i in ESSAYS:
+        (folder / f"{i}.txt").write_text(source_text(i), encoding="utf-8")
+    # a copy with the header name changed, and a bad file that must not stop the batch
+    (folder / "copy.txt").write_text(source_text("xa_02").replace("Vũ Minh Tuấn", "Đào Văn Hải"))
+    (folder / "empty.docx").write_bytes(b"")
+    return folder
+
+
+def run_check(tmp_path, batch, *extra):
+    out = tmp_path / "r.json"
+    code = main(
+        [
+            "check",
+            str(batch),
+            "--resolution",
+            str(SAMPLES / "resolution.txt"),
+            "--units",
+            str(SAMPLES / "units.csv"),
+            "--json",
+            str(out),
+            "--xlsx",
+            str(tmp_path / "r.xlsx"),
+            "--no-cache",
+            "--jobs",
+            "1",
+            "-q",
+            *extra,
+        ]
+    )
+    return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_check_writes_a_documented_report_and_exits_1_on_bad_input(tmp_path, batch):
+    code, report = run_check(tmp_path, batch)
+    assert code == 1  # one input failed; the report is still written
+    assert report["schema_version"] == SCHEMA_VERSION
+    ids = {e["id"] for e in report["essays"]}
+    assert ids == set(ESSAYS) | {"copy"}
+    [error] = report["errors"]
+    assert error["source"].endswith("empty.docx") and "empty.docx" in error["message"]
+    essay = next(e for e in report["essays"] if e["id"] == "xa_02")
+    for key in ("source", "author", "unit", "n_words", "similarity", "relevance", "flags"):
+        assert key in essay
+    assert essay["author"] == "Vũ Minh Tuấn" and essay["unit"] == "Ủy ban nhân dân xã Tân Lập"
+    assert set(essay["relevance"]) >= {"score", "level", "components", "evidence"}
+    [match] = report["matches"]
+    assert {match["a"], match["b"]} == {"xa_02", "copy"} and match["kind"] == "essay"
+    text = report["texts"][match["a"]]
+    other = report["texts"][match["b"]]
+    for p in match["passages"]:
+        assert text[p["a_start"] : p["a_end"]] == p["a_text"] == other[p["b_start"] : p["b_end"]]
+    assert report["groups"][0]["members"] == sorted(["xa_02", "copy"])
+    assert report["groups"][0]["source"] == ""  # same text, nothing tells who wrote it first
+    sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
+    assert {"essays", "matches", "passages", "groups", "units", "errors"} <= set(sheets)
+    assert len(sheets["essays"]) == len(ids)
+
+
+def test_report_json_round_trips(tmp_path, batch):
+    run_check(tmp_path, batch)
+    report = load_json(tmp_path / "r.json")
+    again = json.loads(json.dumps(to_dict(report), ensure_ascii=False))
+    original = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    for key in ("essays", "matches", "groups", "errors", "texts"):
+        assert again[key] == original[key]
+
+
+def test_exit_0_when_everything_was_read_and_threshold_option(tmp_path, batch):
+    (batch / "empty.docx").unlink()
+    code, report = run_check(tmp_path, batch, "--threshold", "0.99")
+    assert code == 0 and report["errors"] == []
+    assert all(m["score"] >= 0.99 for m in report["matches"])
+
+
+def test_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["check"]) == 2
+    assert main(["check", str(tmp_path), "--resolution", str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt" in capsys.readouterr().err
+
+
+def test_eval_scores_a_report_against_labels(tmp_path, batch):
+    run_check(tmp_path, batch)
+    labels = tmp_path / "labels.csv"
+    rows = [{"id": i, "unit": "u", "relevance": 2, "copy_of": "", "copy_kind": ""} for i in ESSAYS]
+    rows.append(
+        {"id": "copy", "unit": "u", "relevance": 1, "copy_of": "xa_02", "copy_kind": "verbatim"}
+    )
+    pd.DataFrame(rows).to_csv(labels, index=False)
+    assert (
+        main(["eval", str(tmp_path / "r.json"), str(labels), "--json", str(tmp_path / "e.json")])
+        == 0
+    )
+    figures = json.loads((tmp_path / "e.json").read_text())
+    assert figures["copies"]["precision"] == 1.0 and figures["copies"]["recall"] == 1.0
+
+
+def test_sample_batch_meets_the_copy_targets(tmp_path):
+    """The whole labelled sample batch: every copy found, nothing honest flagged."""
+    from essaycheck import check, evaluate_copies, read_labels
+
+    report = check(
+        [SAMPLES / "batch"],
+        SAMPLES / "resolution.txt",
+        [SAMPLES / "reference"],
+        SAMPLES / "units.csv",
+    )
+    assert report.errors == []
+    labels = read_labels(SAMPLES / "labels.csv")
+    assert {e.id for e in report.essays} == set(labels.id)
+    ev = evaluate_copies(report, labels)
+    assert ev.precision >= 0.95 and ev.recall >= 0.95, (ev.false_pairs, ev.missed_pairs)
+    assert ev.resolution_only_found == ev.resolution_only_expected
+    shutil.rmtree(tmp_path, ignore_errors=True)

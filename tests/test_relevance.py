@@ -1,0 +1,153 @@
+"""Relevance: components, evidence, and the adversarial cases from the issue."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SAMPLES, source_text
+from sklearn.metrics import cohen_kappa_score
+
+from essaycheck import Config, Document, check_documents, fit_cutpoints, read_units
+
+BASE = ["xa_02", "xa_04", "xa_06", "xa_07", "thcs_02", "thcs_05", "bv_03", "bv_12", "cty_02"]
+GENERIC = "xa_06"  # a level-1 essay: generic liên hệ, no figures
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, resolution_text):
+    config = Config(cache=str(tmp_path_factory.mktemp("cache") / "tokens.sqlite"), n_jobs=1)
+    units = read_units(SAMPLES / "units.csv")
+
+    def run(extra: dict[str, str] | None = None, references: dict[str, str] | None = None):
+        texts = {i: source_text(i) for i in BASE} | (extra or {})
+        docs = [Document(i, f"{i}.txt", t) for i, t in texts.items()]
+        refs = [Document(i, f"{i}.txt", t) for i, t in (references or {}).items()]
+        return check_documents(docs, resolution_text, refs, units, config)
+
+    return run
+
+
+def variant(run, text: str):
+    return run({"variant": text}).essay("variant").relevance
+
+
+def test_levels_order_concrete_above_generic_above_none(run):
+    report = run()
+    score = {e.id: e.relevance.score for e in report.essays}
+    assert score["xa_02"] > score["xa_04"] > score["xa_06"] > score["xa_07"]
+    assert report.essay("xa_02").relevance.level == 3
+    assert report.essay("xa_07").relevance.level == 0
+
+
+def test_essay_about_another_resolution_scores_low_however_concrete(run):
+    rel = run().essay("bv_12").relevance
+    assert rel.level <= 1
+    assert rel.components["resolution_fit"] < 0.4
+    assert rel.components["unit_grounding"] > 0.5  # it does describe its unit well
+    assert any("nghị quyết khác" in m for m in rel.missing)
+
+
+def test_evidence_points_at_the_original_text(run):
+    report = run()
+    for e in report.essays:
+        for items in e.relevance.evidence.values():
+            for ev in items:
+                assert report.texts[e.id][ev.start : ev.end] == ev.text
+
+
+def test_missing_parts_are_named(run):
+    rel = run().essay("xa_07").relevance
+    assert "Bài chưa có phần kiến nghị, đề xuất." in rel.missing
+    assert any("liên hệ thực tiễn" in m for m in rel.missing)
+
+
+RESOLUTION_PASTE = (
+    "Nghị quyết xác định: Xây dựng bộ máy nhà nước tinh gọn, hoạt động hiệu lực, hiệu quả; đội ngũ "
+    "cán bộ, công chức, viên chức chuyên nghiệp, tinh nhuệ, liêm chính. Đẩy mạnh chuyển đổi số, xây "
+    "dựng Chính phủ điện tử, Chính phủ số; đẩy mạnh cải cách thủ tục hành chính, cung cấp dịch vụ công "
+    "trực tuyến toàn trình. Nâng cao hiệu quả công tác phổ biến, giáo dục pháp luật, xây dựng văn hóa "
+    "tuân thủ pháp luật trong cán bộ, đảng viên và Nhân dân."
+)
+NAME_ONLY = "Ủy ban nhân dân xã Tân Lập luôn quan tâm, tạo điều kiện cho việc thực hiện Nghị quyết."
+NUMBERS = (
+    "Nghị quyết có 6 quan điểm, 9 nhóm nhiệm vụ, 3 mục tiêu đến năm 2030 và 2045; "
+    "cần 100% cán bộ, 100% đảng viên nắm vững 12 nội dung, 15 yêu cầu và 20 giải pháp."
+)
+SLOGANS = (
+    "Đảng Cộng sản Việt Nam quang vinh muôn năm! Tất cả vì mục tiêu dân giàu, nước mạnh, dân chủ, "
+    "công bằng, văn minh! Quyết tâm đưa Nghị quyết vào cuộc sống!"
+)
+CONCRETE = (
+    "Nghị quyết yêu cầu đẩy mạnh cải cách thủ tục hành chính, cung cấp dịch vụ công trực tuyến; "
+    "tại xã Tân Lập, năm 2023 bộ phận một cửa tiếp nhận 3.982 hồ sơ nhưng chỉ 41% nộp trực tuyến "
+    "và còn 27 hồ sơ trễ hạn, chủ yếu là hồ sơ đất đai."
+)
+
+
+def append(text: str, paragraph: str) -> str:
+    """Put a paragraph before the closing signature lines."""
+    lines = text.rstrip().split("\n")
+    return "\n".join(lines[:-3] + ["", paragraph, ""] + lines[-3:])
+
+
+@pytest.mark.parametrize(
+    "padding",
+    [RESOLUTION_PASTE, NAME_ONLY, NUMBERS, SLOGANS],
+    ids=["resolution", "name", "numbers", "slogans"],
+)
+def test_padding_does_not_raise_the_score(run, padding):
+    base = variant(run, source_text(GENERIC))
+    padded = variant(run, append(source_text(GENERIC), padding))
+    assert padded.score <= base.score + 0.5
+    assert padded.level <= base.level
+
+
+def test_one_concrete_dated_fact_next_to_a_resolution_point_raises_it(run):
+    base = variant(run, source_text(GENERIC))
+    better = variant(run, append(source_text(GENERIC), CONCRETE))
+    assert better.score > base.score + 3
+    assert better.components["unit_grounding"] > base.components["unit_grounding"]
+    assert better.components["linkage"] > base.components["linkage"]
+    assert any("41%" in ev.text for ev in better.evidence["unit_grounding"])
+
+
+def test_find_and_replace_of_another_units_essay_earns_no_grounding(run):
+    school = source_text("thcs_02")
+    replaced = school
+    for old, new in [
+        ("Trường THCS Nguyễn Trãi", "Ủy ban nhân dân xã Tân Lập"),
+        ("nhà trường", "Ủy ban xã"),
+        ("học sinh", "người dân"),
+        ("giáo viên", "công chức"),
+    ]:
+        replaced = replaced.replace(old, new)
+    report = run({"variant": replaced}, references={"last_year": school})
+    copied = report.essay("variant").relevance
+    alone = variant(run, replaced)  # the same text with nothing to compare it to
+    assert "copy_of_reference" in report.essay("variant").flags
+    assert copied.components["unit_grounding"] < 0.25 < alone.components["unit_grounding"]
+    assert copied.level <= 1
+
+
+def test_copied_verbatim_essay_loses_credit(run):
+    report = run({"copy": source_text("xa_02").replace("Vũ Minh Tuấn", "Ngô Văn Bình")})
+    assert report.essay("copy").relevance.score < report.essay("xa_02").relevance.score + 1
+    assert report.essay("copy").relevance.score < run().essay("xa_02").relevance.score
+
+
+def test_fit_cutpoints_matches_a_brute_force_search():
+    rng = np.random.default_rng(0)
+    levels = rng.integers(0, 4, 30)
+    scores = np.clip(levels * 25 + rng.normal(0, 12, 30), 0, 100).round(1)
+    cuts = fit_cutpoints(scores, levels)
+    assert list(cuts) == sorted(cuts)
+    best = cohen_kappa_score(
+        levels, np.searchsorted(cuts, scores, side="right"), weights="quadratic"
+    )
+    grid = np.linspace(0, 100, 21)
+    for c1 in grid:
+        for c2 in grid[grid >= c1]:
+            for c3 in grid[grid >= c2]:
+                pred = np.searchsorted((c1, c2, c3), scores, side="right")
+                k = cohen_kappa_score(levels, pred, weights="quadratic", labels=[0, 1, 2, 3])
+                assert k <= best + 1e-9
