@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import os
 import platform
@@ -289,7 +290,7 @@ def _derive(results: dict[str, dict]) -> dict:
         out[n] = d
     sizes = sorted(int(n) for n in results if "total_s" in results[n].get("check", {}))
     scaling = {}
-    for a, b in zip(sizes, sizes[1:], strict=False):
+    for a, b in itertools.pairwise(sizes):
         ta, tb = results[str(a)]["check"]["total_s"], results[str(b)]["check"]["total_s"]
         scaling[f"{b}/{a}"] = {"size_ratio": round(b / a, 2), "time_ratio": round(tb / ta, 3)}
         ca = results[str(a)]["check"]["timings"].get("copies")

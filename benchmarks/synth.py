@@ -379,7 +379,7 @@ def make_batch(
     "source_of": {id: source id}, "events": [...], "n": n, "seed": seed, ...}``."""
     pool = _pool(str(samples), include_batch)
     rng = random.Random(seed)
-    n_copies = min(int(round(copy_rate * n)), n // 2)
+    n_copies = min(round(copy_rate * n), n // 2)
     kinds, weights = zip(*COPY_KINDS.items(), strict=True)
     events: list[tuple[str, int]] = []  # (kind, number of copies)
     planned = 0

@@ -61,12 +61,15 @@ def test_missing_parts_are_named(run):
     assert any("liên hệ thực tiễn" in m for m in rel.missing)
 
 
-RESOLUTION_PASTE = (
-    "Nghị quyết xác định: Xây dựng bộ máy nhà nước tinh gọn, hoạt động hiệu lực, hiệu quả; đội ngũ "
-    "cán bộ, công chức, viên chức chuyên nghiệp, tinh nhuệ, liêm chính. Đẩy mạnh chuyển đổi số, xây "
-    "dựng Chính phủ điện tử, Chính phủ số; đẩy mạnh cải cách thủ tục hành chính, cung cấp dịch vụ công "
-    "trực tuyến toàn trình. Nâng cao hiệu quả công tác phổ biến, giáo dục pháp luật, xây dựng văn hóa "
-    "tuân thủ pháp luật trong cán bộ, đảng viên và Nhân dân."
+RESOLUTION_PASTE = " ".join(
+    [
+        "Nghị quyết xác định: Xây dựng bộ máy nhà nước tinh gọn, hoạt động hiệu lực, hiệu quả;",
+        "đội ngũ cán bộ, công chức, viên chức chuyên nghiệp, tinh nhuệ, liêm chính.",
+        "Đẩy mạnh chuyển đổi số, xây dựng Chính phủ điện tử, Chính phủ số; đẩy mạnh cải cách",
+        "thủ tục hành chính, cung cấp dịch vụ công trực tuyến toàn trình. Nâng cao hiệu quả",
+        "công tác phổ biến, giáo dục pháp luật, xây dựng văn hóa tuân thủ pháp luật trong cán bộ,",
+        "đảng viên và Nhân dân.",
+    ]
 )
 NAME_ONLY = "Ủy ban nhân dân xã Tân Lập luôn quan tâm, tạo điều kiện cho việc thực hiện Nghị quyết."
 NUMBERS = (
@@ -87,7 +90,7 @@ CONCRETE = (
 def append(text: str, paragraph: str) -> str:
     """Put a paragraph before the closing signature lines."""
     lines = text.rstrip().split("\n")
-    return "\n".join(lines[:-3] + ["", paragraph, ""] + lines[-3:])
+    return "\n".join([*lines[:-3], "", paragraph, "", *lines[-3:]])
 
 
 @pytest.mark.parametrize(
