@@ -6,6 +6,9 @@ text of a copy keeps traces of its real author:
 - the signature: the copier changed the header name but signed with the source's name;
 - the unit: a find-and-replace of another unit's essay keeps names and figures that the other
   members of the source's unit also write about, and that nobody in the copier's unit does.
+- containment: a section lifted word for word leaves nearly all of the copy inside the source
+  and only part of the source inside the copy (not used for paraphrases, whose coverage
+  depends on sentence lengths).
 A reference (a downloaded sample essay) is always the source. Without such evidence the direction
 stays unknown and the shared text counts for neither writer in full.
 """
@@ -51,11 +54,13 @@ def attribute(
     units: tuple[str, str],
     shared_facts: set[str],
     unit_facts: dict[str, Counter[str]],
+    coverage: tuple[float, float] | None = None,
 ) -> Attribution:
     """Decide which of two matched essays is the source, from signature, role and unit facts.
 
     ``units`` are the two writers' units, ``shared_facts`` the
-    rare facts both texts hold and ``unit_facts`` how many essays of each unit hold each fact.
+    rare facts both texts hold and ``unit_facts`` how many essays of each unit hold each fact;
+    ``coverage`` (each side's share inside a word-for-word match) tells a lifted section.
     """
     for x, y in ((a, b), (b, a)):
         sig = fold(y.layout.signature)
@@ -86,4 +91,13 @@ def attribute(
         return Attribution(a.id, f"Đoạn văn tự nhận là '{own_a}', đúng chức vụ của bài {a.id}.")
     if own_b and not own_a and not other_b:
         return Attribution(b.id, f"Đoạn văn tự nhận là '{own_b}', đúng chức vụ của bài {b.id}.")
+    # A section lifted word for word: nearly all of one text lies inside the other.
+    if coverage is not None:
+        cov_a, cov_b = coverage
+        for x, y, cx, cy in ((a, b, cov_a, cov_b), (b, a, cov_b, cov_a)):
+            if cx >= 0.8 and cy <= 0.65:
+                reason = (
+                    f"Gần như toàn bộ bài {x.id} nằm trong bài {y.id}, không có chiều ngược lại."
+                )
+                return Attribution(y.id, reason)
     return Attribution()

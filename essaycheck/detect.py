@@ -395,6 +395,7 @@ class CopyDetector:
                     (unit_of[ea.id], unit_of[eb.id]),
                     facts[a] & facts[b],
                     unit_facts,
+                    (match.coverage_a, match.coverage_b) if match.method == "shingle" else None,
                 )
             match = replace(match, source=who.source, reason=who.reason)
             matches.append(match)

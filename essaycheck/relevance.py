@@ -29,6 +29,9 @@ from .units import Unit
 COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
 # Evidence points at which a component reaches 63% (1 - 1/e): saturation keeps padding cheap.
 DEFAULT_SCALES = {"unit_grounding": 5.0, "linkage": 2.5, "self_role": 2.0, "commitments": 2.5}
+# Scores where levels 1, 2, 3 begin: fit_cutpoints on data/samples/labels.csv gave (8.4, 30.2,
+# 68.7), and within 1 point of that on every leave-one-unit-out split except one (44 for level 2).
+DEFAULT_CUTPOINTS = (8.0, 30.0, 68.0)
 COMPONENT_LABELS = {
     "resolution_fit": "Bám sát nghị quyết đang học",
     "unit_grounding": "Thực tiễn của đơn vị (số liệu, sự việc)",
@@ -152,7 +155,7 @@ class RelevanceScorer:
     def __init__(
         self,
         weights: dict[str, float] | None = None,
-        cutpoints: tuple[float, float, float] = (20.0, 40.0, 60.0),
+        cutpoints: tuple[float, float, float] = DEFAULT_CUTPOINTS,
         shared_credit: float = 0.5,
         link_similarity: float = 0.25,
         quote_similarity: float = 0.6,
