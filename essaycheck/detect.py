@@ -14,7 +14,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from datasketch import MinHashLSH
@@ -44,6 +44,8 @@ class _Text:
     sentence_tokens: list[tuple[int, int]]  # token range of each sentence
     own_sentences: np.ndarray  # indices of sentences mostly made of countable tokens
     is_reference: bool
+    shingles: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted, valid
+    own_vectors: csr_matrix | None = None  # TF-IDF rows of the own sentences
 
 
 def _is_word(w: str) -> bool:
@@ -193,27 +195,27 @@ class CopyDetector:
         ]
 
     # -- stage 3 -----------------------------------------------------------------------------
-    def _sentence_vectors(self, texts: list[_Text]) -> tuple[csr_matrix, list[int]]:
+    @staticmethod
+    def _sentence_vectors(texts: list[_Text]) -> None:
+        """TF-IDF of every sentence (rare words weigh most); each text keeps its own rows."""
         docs, offsets = [], []
         for t in texts:
             offsets.append(len(docs))
             docs.extend([w for w in s.words if _is_word(w)] for s in t.essay.sentences)
         if not docs:
-            return csr_matrix((0, 0)), offsets
+            return
         vec = TfidfVectorizer(analyzer=lambda ws: ws, sublinear_tf=True, max_df=0.2, min_df=1)
         try:
-            return vec.fit_transform(docs).tocsr(), offsets
+            vectors = vec.fit_transform(docs).tocsr()
         except ValueError:  # every word too frequent: nothing to compare
-            return csr_matrix((len(docs), 0)), offsets
+            return
+        for t, offset in zip(texts, offsets, strict=True):
+            t.own_vectors = vectors[offset + t.own_sentences]
 
-    def _paraphrase(
-        self, a: _Text, b: _Text, vectors: csr_matrix, oa: int, ob: int
-    ) -> list[tuple[int, int, float]]:
-        if not len(a.own_sentences) or not len(b.own_sentences) or vectors.shape[1] == 0:
+    def _paraphrase(self, a: _Text, b: _Text) -> list[tuple[int, int, float]]:
+        if a.own_vectors is None or b.own_vectors is None or not a.own_vectors.shape[1]:
             return []
-        va = vectors[oa + a.own_sentences]
-        vb = vectors[ob + b.own_sentences]
-        sim = (va @ vb.T).toarray()
+        sim = (a.own_vectors @ b.own_vectors.T).toarray()
         chain = monotone_chain(sim, self.paraphrase_similarity)
         shorter = min(len(a.own_sentences), len(b.own_sentences))
         if len(chain) < self.paraphrase_min_sentences or len(chain) < (
@@ -222,12 +224,21 @@ class CopyDetector:
             return []
         return [(int(a.own_sentences[i]), int(b.own_sentences[j]), s) for i, j, s in chain]
 
-    def _verify(self, a: _Text, b: _Text, vectors: csr_matrix, oa: int, ob: int) -> Match | None:
+    def _verify(self, a: _Text, b: _Text, shared_facts: int) -> Match | None:
         k = self.shingle_size
-        tps = align(a.fp, b.fp, a.valid, b.valid, k, self.max_gap, self.min_passage_words)
+        # Cheap bounds first: most candidates share a few stock shingles and no facts.
+        n_common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
+        maybe_paraphrase = shared_facts >= self.paraphrase_min_sentences
+        if n_common + k < self.min_match_words and not maybe_paraphrase:
+            return None
+        tps = (
+            align(a.fp, b.fp, a.valid, b.valid, k, self.max_gap, self.min_passage_words)
+            if n_common
+            else []
+        )
         mask_a = covered(tps, a.fp.n_tokens, "a") & a.countable
         mask_b = covered(tps, b.fp.n_tokens, "b") & b.countable
-        sentence_pairs = self._paraphrase(a, b, vectors, oa, ob)
+        sentence_pairs = self._paraphrase(a, b) if maybe_paraphrase else []
         para: list[TokenPassage] = []
         for i, j, _ in sentence_pairs:
             (a0, a1), (b0, b1) = a.sentence_tokens[i], b.sentence_tokens[j]
@@ -371,7 +382,9 @@ class CopyDetector:
         timings["candidates"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        vectors, offsets = self._sentence_vectors(texts)
+        self._sentence_vectors(texts)
+        for t in texts:
+            t.shingles = np.unique(t.fp.hashes[t.valid])
         unit_of = {t.essay.id: fold(units.get(t.essay.id) or t.essay.unit) for t in texts}
         unit_facts: dict[str, Counter[str]] = {}
         for t, f in zip(texts, facts, strict=True):
@@ -382,7 +395,7 @@ class CopyDetector:
         partners: dict[int, list[str]] = {}
         for i, j in sorted(pairs):
             a, b = (i, j) if not texts[i].is_reference else (j, i)
-            match = self._verify(texts[a], texts[b], vectors, offsets[a], offsets[b])
+            match = self._verify(texts[a], texts[b], len(facts[a] & facts[b]))
             if match is None:
                 continue
             if texts[b].is_reference:

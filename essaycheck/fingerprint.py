@@ -68,10 +68,18 @@ def _low32(value: np.uint64) -> int:
     return int(value) & 0xFFFFFFFF
 
 
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    # Drawing the permutations is the costly part of a new MinHash: draw them once.
+    return MinHash(num_perm=num_perm, hashfunc=_low32).permutations
+
+
 def minhash(values: Iterable[int] | np.ndarray, num_perm: int) -> MinHash:
     """A datasketch MinHash of a set of uint64 hashes (already hashed: the identity is used)."""
-    m = MinHash(num_perm=num_perm, hashfunc=_low32)
-    arr = np.unique(np.asarray(values, dtype=np.uint64)) if not isinstance(values, set) else values
+    m = MinHash(
+        num_perm=num_perm, hashfunc=_low32, permutations=_permutations(num_perm), scheme="affine32"
+    )
+    arr = np.unique(np.asarray(list(values) if isinstance(values, set) else values, np.uint64))
     if len(arr):
         m.update_batch(arr)
     return m

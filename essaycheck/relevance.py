@@ -180,6 +180,7 @@ class RelevanceScorer:
     ) -> RelevanceScorer:
         """Learn batch statistics; with ``levels``, also the cut points between levels."""
         self.resolution_ = resolution
+        self._profile_cache: dict[str, list[str]] = {}
         res_sentences = [[w for w in s.words if _is_word(w)] for s in resolution.sentences]
         docs = res_sentences + [
             [w for w in s.words if _is_word(w)] for e in essays for s in e.sentences
@@ -221,7 +222,9 @@ class RelevanceScorer:
     def _profile_words(self, unit: Unit | None) -> set[str]:
         if unit is None or not unit.profile:
             return set()
-        words = segment_words([[unit.profile]])[0][0]
+        if unit.profile not in self._profile_cache:  # one segmentation per unit, not per essay
+            self._profile_cache[unit.profile] = segment_words([[unit.profile]])[0][0]
+        words = self._profile_cache[unit.profile]
         return {
             w
             for w in words
