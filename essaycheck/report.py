@@ -34,8 +34,8 @@ def _version() -> str:
         return "0+unknown"
 
 
-def essay_record(e: EssayResult) -> dict[str, Any]:
-    rel = e.relevance
+def _essay_fields(e: EssayResult) -> dict[str, Any]:
+    """The flat fields of an essay, shared by the JSON record and the essays sheet."""
     return {
         "id": e.id,
         "source": e.source,
@@ -46,6 +46,19 @@ def essay_record(e: EssayResult) -> dict[str, Any]:
         "similarity": e.copy.similarity,
         "quote_share": e.copy.quote_share,
         "boilerplate_share": e.copy.boilerplate_share,
+    }
+
+
+def _passage_record(report: Report, m: Match, p: Passage) -> dict[str, Any]:
+    return asdict(p) | {
+        "a_text": report.texts.get(m.a, "")[p.a_start : p.a_end],
+        "b_text": report.texts.get(m.b, "")[p.b_start : p.b_end],
+    }
+
+
+def essay_record(e: EssayResult) -> dict[str, Any]:
+    rel = e.relevance
+    return _essay_fields(e) | {
         "partners": list(e.copy.partners),
         "relevance": {
             "score": rel.score,
@@ -89,12 +102,6 @@ def unit_table(report: Report) -> pd.DataFrame:
 def to_dict(report: Report, include_texts: bool = True) -> dict[str, Any]:
     """The JSON-ready report (see the README for the schema)."""
 
-    def passage(m: Match, p: Passage) -> dict[str, Any]:
-        return asdict(p) | {
-            "a_text": report.texts.get(m.a, "")[p.a_start : p.a_end],
-            "b_text": report.texts.get(m.b, "")[p.b_start : p.b_end],
-        }
-
     data: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "essaycheck", "version": _version()},
@@ -110,7 +117,7 @@ def to_dict(report: Report, include_texts: bool = True) -> dict[str, Any]:
         "essays": [essay_record(e) for e in report.essays],
         "matches": [
             {k: v for k, v in asdict(m).items() if k != "passages"}
-            | {"passages": [passage(m, p) for p in m.passages]}
+            | {"passages": [_passage_record(report, m, p) for p in m.passages]}
             for m in report.matches
         ],
         "groups": [asdict(g) for g in report.groups],
@@ -196,16 +203,8 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
     """The report as flat tables: essays, matches, passages, groups, units, errors."""
     essays = pd.DataFrame(
         [
-            {
-                "id": e.id,
-                "source": e.source,
-                "author": e.author,
-                "role": e.role,
-                "unit": e.unit,
-                "n_words": e.n_words,
-                "similarity": e.copy.similarity,
-                "quote_share": e.copy.quote_share,
-                "boilerplate_share": e.copy.boilerplate_share,
+            _essay_fields(e)
+            | {
                 "partners": ", ".join(e.copy.partners),
                 "relevance_score": e.relevance.score,
                 "relevance_level": e.relevance.level,
@@ -221,17 +220,22 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
             {k: v for k, v in asdict(m).items() if k != "passages"} | {"passages": len(m.passages)}
             for m in report.matches
         ],
-        columns=["a", "b", "kind", "coverage_a", "coverage_b", "score", "method", "passages"],
+        columns=[
+            "a",
+            "b",
+            "kind",
+            "coverage_a",
+            "coverage_b",
+            "score",
+            "method",
+            "source",
+            "reason",
+            "passages",
+        ],
     )
     passages = pd.DataFrame(
         [
-            {
-                "a": m.a,
-                "b": m.b,
-                **asdict(p),
-                "a_text": report.texts.get(m.a, "")[p.a_start : p.a_end],
-                "b_text": report.texts.get(m.b, "")[p.b_start : p.b_end],
-            }
+            {"a": m.a, "b": m.b} | _passage_record(report, m, p)
             for m in report.matches
             for p in m.passages
         ]
