@@ -56,51 +56,205 @@ _YEAR = re.compile(r"20[12]\d")
 _LIST = re.compile(r"^\s*(\d+|[a-dđ]|[IVX]+)[.)]\s+")
 
 HEADINGS = (
-    ("PHẦN I. NHẬN THỨC VỀ NGHỊ QUYẾT", "I. Nhận thức về nội dung cơ bản của Nghị quyết",
-     "1. Về nhận thức", "I. NHỮNG NỘI DUNG TÂM ĐẮC CỦA NGHỊ QUYẾT"),
-    ("PHẦN II. LIÊN HỆ THỰC TIỄN TẠI CƠ QUAN, ĐƠN VỊ", "II. Liên hệ thực tiễn tại đơn vị",
-     "2. Liên hệ với thực tiễn công tác", "II. THỰC TIỄN Ở ĐƠN VỊ SO VỚI YÊU CẦU CỦA NGHỊ QUYẾT"),
-    ("PHẦN III. LIÊN HỆ BẢN THÂN", "III. Trách nhiệm của bản thân", "3. Liên hệ bản thân",
-     "III. NHỮNG HẠN CHẾ CỦA BẢN THÂN"),
-    ("PHẦN IV. KẾ HOẠCH HÀNH ĐỘNG VÀ KIẾN NGHỊ", "IV. Phương hướng, nhiệm vụ",
-     "4. Giải pháp và đề xuất", "IV. NHIỆM VỤ, GIẢI PHÁP; ĐỀ XUẤT"),
+    (
+        "PHẦN I. NHẬN THỨC VỀ NGHỊ QUYẾT",
+        "I. Nhận thức về nội dung cơ bản của Nghị quyết",
+        "1. Về nhận thức",
+        "I. NHỮNG NỘI DUNG TÂM ĐẮC CỦA NGHỊ QUYẾT",
+    ),
+    (
+        "PHẦN II. LIÊN HỆ THỰC TIỄN TẠI CƠ QUAN, ĐƠN VỊ",
+        "II. Liên hệ thực tiễn tại đơn vị",
+        "2. Liên hệ với thực tiễn công tác",
+        "II. THỰC TIỄN Ở ĐƠN VỊ SO VỚI YÊU CẦU CỦA NGHỊ QUYẾT",
+    ),
+    (
+        "PHẦN III. LIÊN HỆ BẢN THÂN",
+        "III. Trách nhiệm của bản thân",
+        "3. Liên hệ bản thân",
+        "III. NHỮNG HẠN CHẾ CỦA BẢN THÂN",
+    ),
+    (
+        "PHẦN IV. KẾ HOẠCH HÀNH ĐỘNG VÀ KIẾN NGHỊ",
+        "IV. Phương hướng, nhiệm vụ",
+        "4. Giải pháp và đề xuất",
+        "IV. NHIỆM VỤ, GIẢI PHÁP; ĐỀ XUẤT",
+    ),
 )
-QUOTE_FRAMES = ('Nghị quyết nêu rõ: "{}"', 'Nghị quyết xác định: "{}"', '"{}"',
-                'Tôi tâm đắc với quan điểm "{}"', 'Nghị quyết yêu cầu "{}"')
+QUOTE_FRAMES = (
+    'Nghị quyết nêu rõ: "{}"',
+    'Nghị quyết xác định: "{}"',
+    '"{}"',
+    'Tôi tâm đắc với quan điểm "{}"',
+    'Nghị quyết yêu cầu "{}"',
+)
 # Openings and endings are assembled from interchangeable pieces: honest essays share stock
 # phrases, not one long stock paragraph (a run that long would read as a shared template).
 OPENINGS = (
-    ("Qua nghiên cứu, học tập,", "Thực hiện kế hoạch của cấp ủy,", "Sau khi được học tập,",
-     "Được sự quan tâm của Chi bộ,", "Qua các buổi học tập tập trung,"),
-    ("tôi đã nghiêm túc quán triệt", "bản thân tôi đã tìm hiểu kỹ", "tôi đã nghiên cứu",
-     "tôi đã đọc và suy ngẫm"),
-    ("Nghị quyết số 27-NQ/TW", "Nghị quyết Trung ương 6 khóa XIII", "Nghị quyết 27",
-     "nội dung Nghị quyết"),
-    ("và xin trình bày một số nhận thức sau.", "và rút ra mấy điều tâm đắc.",
-     "và nhận thức sâu sắc một số nội dung sau.", "và xin liên hệ như sau."),
+    (
+        "Qua nghiên cứu, học tập,",
+        "Thực hiện kế hoạch của cấp ủy,",
+        "Sau khi được học tập,",
+        "Được sự quan tâm của Chi bộ,",
+        "Qua các buổi học tập tập trung,",
+    ),
+    (
+        "tôi đã nghiêm túc quán triệt",
+        "bản thân tôi đã tìm hiểu kỹ",
+        "tôi đã nghiên cứu",
+        "tôi đã đọc và suy ngẫm",
+    ),
+    (
+        "Nghị quyết số 27-NQ/TW",
+        "Nghị quyết Trung ương 6 khóa XIII",
+        "Nghị quyết 27",
+        "nội dung Nghị quyết",
+    ),
+    (
+        "và xin trình bày một số nhận thức sau.",
+        "và rút ra mấy điều tâm đắc.",
+        "và nhận thức sâu sắc một số nội dung sau.",
+        "và xin liên hệ như sau.",
+    ),
 )
 ENDINGS = (
-    ("Trên đây là bài thu hoạch của tôi.", "Trên đây là những nhận thức và liên hệ của bản thân.",
-     "Trong thời gian tới,", "Với nhận thức trên,"),
+    (
+        "Trên đây là bài thu hoạch của tôi.",
+        "Trên đây là những nhận thức và liên hệ của bản thân.",
+        "Trong thời gian tới,",
+        "Với nhận thức trên,",
+    ),
     ("Tôi xin hứa", "tôi cam kết", "bản thân tôi quyết tâm", "tôi xin hứa sẽ"),
-    ("thực hiện nghiêm những nội dung trên.", "hoàn thành tốt nhiệm vụ được giao.",
-     "góp phần đưa Nghị quyết vào cuộc sống.", "tiếp tục học tập, rèn luyện."),
+    (
+        "thực hiện nghiêm những nội dung trên.",
+        "hoàn thành tốt nhiệm vụ được giao.",
+        "góp phần đưa Nghị quyết vào cuộc sống.",
+        "tiếp tục học tập, rèn luyện.",
+    ),
 )
-SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
-            "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Mai", "Hà", "Đoàn", "Lương")
-MIDDLES = ("Văn", "Thị", "Minh", "Hữu", "Đức", "Thanh", "Thu", "Quang", "Ngọc", "Xuân", "Kim",
-           "Hồng", "Quốc", "Thị Thu", "Văn Hữu", "Thị Minh", "Bích", "Công", "Anh")
-GIVEN = ("An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hải", "Hạnh", "Hiền", "Hòa", "Hùng",
-         "Hương", "Khải", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Ngọc", "Nhung", "Phúc",
-         "Phương", "Quân", "Sơn", "Tâm", "Thảo", "Thắng", "Thủy", "Trang", "Tuấn", "Vinh", "Yến")
-ROLES = ("Đảng viên", "Chuyên viên", "Giáo viên", "Bác sĩ", "Điều dưỡng", "Kế toán",
-         "Công chức Tư pháp - Hộ tịch", "Phó trưởng phòng", "Trưởng khoa", "Tổ trưởng chuyên môn",
-         "Bí thư Chi bộ", "Phó Giám đốc", "Nhân viên kỹ thuật", "Công chức Văn phòng - Thống kê")
-UNIT_KINDS = ("Trường THCS {}", "Trường Tiểu học {}", "Trạm Y tế xã {}", "Ủy ban nhân dân xã {}",
-              "Phòng Tư pháp huyện {}", "Bệnh viện Đa khoa huyện {}", "Công ty Cổ phần {}",
-              "Phòng Tài chính - Kế hoạch huyện {}", "Chi cục Thuế khu vực {}")
-PLACES = ("Tân Lập", "Thuận Giang", "Hòa Bình", "An Phú", "Đông Sơn", "Minh Khai", "Quang Trung",
-          "Bình Minh", "Hưng Đạo", "Kim Sơn", "Phú Lộc", "Yên Thế", "Lê Lợi", "Thạch Bàn")
+SURNAMES = (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trịnh",
+    "Mai",
+    "Hà",
+    "Đoàn",
+    "Lương",
+)
+MIDDLES = (
+    "Văn",
+    "Thị",
+    "Minh",
+    "Hữu",
+    "Đức",
+    "Thanh",
+    "Thu",
+    "Quang",
+    "Ngọc",
+    "Xuân",
+    "Kim",
+    "Hồng",
+    "Quốc",
+    "Thị Thu",
+    "Văn Hữu",
+    "Thị Minh",
+    "Bích",
+    "Công",
+    "Anh",
+)
+GIVEN = (
+    "An",
+    "Bình",
+    "Cường",
+    "Dũng",
+    "Giang",
+    "Hà",
+    "Hải",
+    "Hạnh",
+    "Hiền",
+    "Hòa",
+    "Hùng",
+    "Hương",
+    "Khải",
+    "Lan",
+    "Linh",
+    "Long",
+    "Mai",
+    "Nam",
+    "Nga",
+    "Ngọc",
+    "Nhung",
+    "Phúc",
+    "Phương",
+    "Quân",
+    "Sơn",
+    "Tâm",
+    "Thảo",
+    "Thắng",
+    "Thủy",
+    "Trang",
+    "Tuấn",
+    "Vinh",
+    "Yến",
+)
+ROLES = (
+    "Đảng viên",
+    "Chuyên viên",
+    "Giáo viên",
+    "Bác sĩ",
+    "Điều dưỡng",
+    "Kế toán",
+    "Công chức Tư pháp - Hộ tịch",
+    "Phó trưởng phòng",
+    "Trưởng khoa",
+    "Tổ trưởng chuyên môn",
+    "Bí thư Chi bộ",
+    "Phó Giám đốc",
+    "Nhân viên kỹ thuật",
+    "Công chức Văn phòng - Thống kê",
+)
+UNIT_KINDS = (
+    "Trường THCS {}",
+    "Trường Tiểu học {}",
+    "Trạm Y tế xã {}",
+    "Ủy ban nhân dân xã {}",
+    "Phòng Tư pháp huyện {}",
+    "Bệnh viện Đa khoa huyện {}",
+    "Công ty Cổ phần {}",
+    "Phòng Tài chính - Kế hoạch huyện {}",
+    "Chi cục Thuế khu vực {}",
+)
+PLACES = (
+    "Tân Lập",
+    "Thuận Giang",
+    "Hòa Bình",
+    "An Phú",
+    "Đông Sơn",
+    "Minh Khai",
+    "Quang Trung",
+    "Bình Minh",
+    "Hưng Đạo",
+    "Kim Sơn",
+    "Phú Lộc",
+    "Yên Thế",
+    "Lê Lợi",
+    "Thạch Bàn",
+)
 
 
 @dataclass
@@ -145,8 +299,9 @@ def _quoted(words: list[str]) -> list[bool]:
     """Which tokens stand inside quotation marks (a resolution quote is not mutated)."""
     out, inside = [], False
     for w in words:
-        opens = w[:1] in "\"“"
-        closes = w.rstrip(".,;:!?)")[-1:] in "\"”"
+        opens = w[0] in '"“'
+        tail = w.rstrip(".,;:!?)")
+        closes = bool(tail) and tail[-1] in '"”'
         out.append(inside or opens)
         inside = (inside or opens) and not (closes and (inside or len(w) > 1))
     return out

@@ -63,7 +63,9 @@ class CopyDetector:
     threshold: a pair is a copy when the larger of its two coverages reaches this share.
     min_match_words: ... and at least this many own words are matched.
     shingle_size: syllables per shingle.
-    num_perm, lsh_threshold, window, window_threshold, fact_threshold: candidate search.
+    num_perm, lsh_threshold, window, window_threshold, min_window_hits, fact_threshold:
+        candidate search (whole bodies; windows of ``window`` shingles, a pair needing
+        ``min_window_hits`` similar windows; sets of rare facts).
     boilerplate_min_docs, boilerplate_ratio: a shingle in at least max(min_docs, ratio * n)
         essays is boilerplate, when it stands in a run of at most ``max_boilerplate_run``
         syllables (longer shared runs are a template, not a stock phrase).
@@ -82,7 +84,8 @@ class CopyDetector:
         lsh_threshold: float = 0.2,
         window: int = 40,
         window_threshold: float = 0.4,
-        fact_threshold: float = 0.2,
+        min_window_hits: int = 2,
+        fact_threshold: float = 0.35,
         boilerplate_min_docs: int = 4,
         boilerplate_ratio: float = 0.02,
         max_boilerplate_run: int = 25,
@@ -99,6 +102,7 @@ class CopyDetector:
         self.lsh_threshold = lsh_threshold
         self.window = window
         self.window_threshold = window_threshold
+        self.min_window_hits = min_window_hits
         self.fact_threshold = fact_threshold
         self.boilerplate_min_docs = boilerplate_min_docs
         self.boilerplate_ratio = boilerplate_ratio
@@ -160,18 +164,27 @@ class CopyDetector:
                 if len(chunk) >= self.window // 2:
                     m = minhash(chunk, self.num_perm)
                     windows.insert((idx, w), m)
-                    sketches.append(("window", idx, m))
+                    sketches.append(("window", (idx, w), m))
             if len(facts[idx]) >= 3:
                 m = minhash([token_hash(f) for f in facts[idx]], self.num_perm)
                 fact_lsh.insert(idx, m)
                 sketches.append(("fact", idx, m))
         index = {"full": full, "window": windows, "fact": fact_lsh}
         pairs: set[tuple[int, int]] = set()
-        for kind, idx, m in sketches:
-            for key in index[kind].query(m):
-                other = key[0] if isinstance(key, tuple) else key
-                if other != idx and not (texts[idx].is_reference and texts[other].is_reference):
-                    pairs.add((min(idx, other), max(idx, other)))
+        window_hits: Counter[tuple[int, int]] = Counter()
+        for kind, key, m in sketches:
+            idx = key[0] if kind == "window" else key
+            for hit in index[kind].query(m):
+                other = hit[0] if kind == "window" else hit
+                if other == idx or (texts[idx].is_reference and texts[other].is_reference):
+                    continue
+                pair = (min(idx, other), max(idx, other))
+                if kind != "window":
+                    pairs.add(pair)
+                elif idx < other:  # each window pair is seen from both sides: count it once
+                    window_hits[pair] += 1
+        # One shared window is one shared sentence or two; a copy worth verifying shares more.
+        pairs.update(p for p, n in window_hits.items() if n >= self.min_window_hits)
         return pairs
 
     def _facts(self, texts: list[_Text], resolution_words: set[str]) -> list[set[str]]:
