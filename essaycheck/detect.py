@@ -82,7 +82,7 @@ class CopyDetector:
         shingle_size: int = 5,
         num_perm: int = 128,
         lsh_threshold: float = 0.2,
-        window: int = 40,
+        window: int = 60,
         window_threshold: float = 0.4,
         min_window_hits: int = 2,
         fact_threshold: float = 0.35,
@@ -149,7 +149,9 @@ class CopyDetector:
     # -- stage 2 -----------------------------------------------------------------------------
     def _candidates(self, texts: list[_Text], facts: list[set[str]]) -> set[tuple[int, int]]:
         full = MinHashLSH(threshold=self.lsh_threshold, num_perm=self.num_perm)
-        windows = MinHashLSH(threshold=self.window_threshold, num_perm=self.num_perm)
+        # Windows are many: half the permutations keep their index small.
+        window_perm = max(16, self.num_perm // 2)
+        windows = MinHashLSH(threshold=self.window_threshold, num_perm=window_perm)
         fact_lsh = MinHashLSH(threshold=self.fact_threshold, num_perm=self.num_perm)
         sketches: list[tuple[str, object, object]] = []
         step = max(1, self.window // 2)
@@ -162,7 +164,7 @@ class CopyDetector:
             for w, start in enumerate(range(0, max(1, len(own) - step), step)):
                 chunk = own[start : start + self.window]
                 if len(chunk) >= self.window // 2:
-                    m = minhash(chunk, self.num_perm)
+                    m = minhash(chunk, window_perm)
                     windows.insert((idx, w), m)
                     sketches.append(("window", (idx, w), m))
             if len(facts[idx]) >= 3:

@@ -96,7 +96,7 @@ def _compose(text: str) -> tuple[str, np.ndarray, np.ndarray]:
     """NFC with per-character origins; NFC input (the usual case) takes the fast path."""
     n = len(text)
     if unicodedata.is_normalized("NFC", text):
-        idx = np.arange(n, dtype=np.int64)
+        idx = np.arange(n, dtype=np.int32)
         return text, idx, idx + 1
     out: list[str] = []
     starts: list[int] = []
@@ -111,7 +111,7 @@ def _compose(text: str) -> tuple[str, np.ndarray, np.ndarray]:
         starts.extend([i] * len(piece))
         ends.extend([j] * len(piece))
         i = j
-    return "".join(out), np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+    return "".join(out), np.asarray(starts, dtype=np.int32), np.asarray(ends, dtype=np.int32)
 
 
 def _replacement(chunk: str) -> str:
@@ -146,8 +146,8 @@ def normalize(text: str) -> Normalized:
         rep = _replacement(m.group())
         pieces.append(rep)
         # A replacement maps to the whole original run it stands for.
-        new_starts.append(np.full(len(rep), starts[a], dtype=np.int64))
-        new_ends.append(np.full(len(rep), ends[b - 1], dtype=np.int64))
+        new_starts.append(np.full(len(rep), starts[a], dtype=np.int32))
+        new_ends.append(np.full(len(rep), ends[b - 1], dtype=np.int32))
         pos = b
     pieces.append(composed[pos:])
     new_starts.append(starts[pos:])
