@@ -301,8 +301,12 @@ def _run(args: argparse.Namespace, kind: str, size: int, cache: str, **extra) ->
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
     wall = time.perf_counter() - t0
     try:
-        if proc.returncode:
-            return {"error": proc.stderr.strip().splitlines()[-5:], "wall_s": round(wall, 1)}
+        if proc.returncode:  # negative: killed by that signal (-9: out of memory or killed)
+            return {
+                "error": proc.stderr.strip().splitlines()[-5:],
+                "returncode": proc.returncode,
+                "wall_s": round(wall, 1),
+            }
         out = json.loads(Path(result).read_text())
         out["wall_s"] = round(wall, 1)
         return out
@@ -485,7 +489,7 @@ def main(argv: list[str] | None = None) -> None:
     for n, r in results.items():
         for kind, v in r.items():
             if isinstance(v, dict) and "error" in v:
-                print(f"n={n} {kind}: ERROR {v['error']}")
+                print(f"n={n} {kind}: ERROR (exit {v.get('returncode')}) {v['error']}")
 
 
 if __name__ == "__main__":

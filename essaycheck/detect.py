@@ -30,6 +30,7 @@ from .fingerprint import Fingerprint, fingerprint, fingerprint_text, minhash, to
 from .matches import CopyGroup, CopyProfile, Match, Passage
 from .normalize import fold, normalize
 from .paraphrase import monotone_chain
+from .tokenize import is_word
 
 RESOLUTION_ONLY_SHARE = 0.6  # body mostly resolution text: no personal work
 
@@ -46,10 +47,6 @@ class _Text:
     is_reference: bool
     shingles: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted, valid
     own_vectors: csr_matrix | None = None  # TF-IDF rows of the own sentences
-
-
-def _is_word(w: str) -> bool:
-    return any(c.isalnum() for c in w)
 
 
 class CopyDetector:
@@ -195,7 +192,7 @@ class CopyDetector:
         for t in texts:
             words = set()
             for i in t.own_sentences:
-                words.update(w for w in t.essay.sentences[i].words if _is_word(w))
+                words.update(w for w in t.essay.sentences[i].words if is_word(w))
             own_words.append(
                 {w for w in words if not all(s in resolution_words for s in w.split())}
             )
@@ -216,7 +213,7 @@ class CopyDetector:
         docs, offsets = [], []
         for t in texts:
             offsets.append(len(docs))
-            docs.extend([w for w in s.words if _is_word(w)] for s in t.essay.sentences)
+            docs.extend([w for w in s.words if is_word(w)] for s in t.essay.sentences)
         if not docs:
             return
         vec = TfidfVectorizer(analyzer=lambda ws: ws, sublinear_tf=True, max_df=0.2, min_df=1)

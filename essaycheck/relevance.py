@@ -23,7 +23,7 @@ from .essay import Essay, prepare
 from .matches import CopyProfile
 from .normalize import fold
 from .sections import ACTIONS, PROPOSALS, SELF, UNIT, is_heading, sentence_parts
-from .tokenize import TokenCache, segment_words
+from .tokenize import TokenCache, is_word, segment_words
 from .units import Unit
 
 COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
@@ -181,9 +181,9 @@ class RelevanceScorer:
         """Learn batch statistics; with ``levels``, also the cut points between levels."""
         self.resolution_ = resolution
         self._profile_cache: dict[str, list[str]] = {}
-        res_sentences = [[w for w in s.words if _is_word(w)] for s in resolution.sentences]
+        res_sentences = [[w for w in s.words if is_word(w)] for s in resolution.sentences]
         docs = res_sentences + [
-            [w for w in s.words if _is_word(w)] for e in essays for s in e.sentences
+            [w for w in s.words if is_word(w)] for e in essays for s in e.sentences
         ]
         self.vectorizer_ = TfidfVectorizer(analyzer=lambda ws: ws, sublinear_tf=True, min_df=1)
         self.vectorizer_.fit(docs or [["_"]])
@@ -201,7 +201,9 @@ class RelevanceScorer:
                 df[w] = df.get(w, 0) + 1
         common = max(3, int(0.3 * len(essays)))
         self.common_words_ = {w for w, c in df.items() if c >= common}
-        sims = [self._body_similarity(e) for e in essays]
+        # Each body is compared with the resolution once, here; score() reuses it.
+        self._similarity = {(e.id, e.text): self._body_similarity(e) for e in essays}
+        sims = list(self._similarity.values())
         self.typical_similarity_ = float(np.median(sims)) if sims else 0.3
         if levels is not None:
             scores = [
@@ -212,7 +214,7 @@ class RelevanceScorer:
         return self
 
     def _body_similarity(self, essay: Essay) -> float:
-        words = [w for s in essay.sentences for w in s.words if _is_word(w)]
+        words = [w for s in essay.sentences for w in s.words if is_word(w)]
         if not words:
             return 0.0
         v = self.vectorizer_.transform([words])
@@ -228,7 +230,7 @@ class RelevanceScorer:
         return {
             w
             for w in words
-            if _is_word(w)
+            if is_word(w)
             and w not in self.resolution_words_
             and w not in self.common_words_
             and not w.isdigit()
@@ -243,7 +245,7 @@ class RelevanceScorer:
         unit_phrases = unit.distinctive_phrases() if unit else set()
         profile_words = self._profile_words(unit)
         vectors = self.vectorizer_.transform(
-            [[w for w in s.words if _is_word(w)] for s in essay.sentences] or [["_"]]
+            [[w for w in s.words if is_word(w)] for s in essay.sentences] or [["_"]]
         )
         res_sim = (vectors @ self.resolution_matrix_.T).toarray().max(axis=1, initial=0.0)
         out = []
@@ -381,7 +383,9 @@ class RelevanceScorer:
 
     def _resolution_fit(self, essay: Essay) -> float:
         ids = resolution_ids(essay.norm.text)
-        sim = self._body_similarity(essay)
+        sim = self._similarity.get((essay.id, essay.text))
+        if sim is None:
+            sim = self._body_similarity(essay)
         content = (
             min(1.0, sim / (0.8 * self.typical_similarity_)) if self.typical_similarity_ else 0
         )
@@ -409,10 +413,6 @@ class RelevanceScorer:
             evidence={c: v for c, v in evidence.items() if v},
             missing=_missing(components, sents, profile),
         )
-
-
-def _is_word(w: str) -> bool:
-    return any(c.isalnum() for c in w)
 
 
 def _missing(

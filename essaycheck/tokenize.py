@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,12 @@ def syllables(text: str) -> tuple[list[str], np.ndarray]:
         toks.append(m.group().lower())
         spans.append(m.span())
     return toks, np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+
+
+@lru_cache(maxsize=1 << 18)
+def is_word(token: str) -> bool:
+    """Whether a segmented token holds a letter or digit (not punctuation)."""
+    return any(c.isalnum() for c in token)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
