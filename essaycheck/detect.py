@@ -349,7 +349,7 @@ class CopyDetector:
         flags = []
         if partners:
             flags.append("copy")
-        if any(p in self._reference_ids for p in partners):
+        if any(p in self.reference_ids_ for p in partners):
             flags.append("copy_of_reference")
         if quote_share >= RESOLUTION_ONLY_SHARE:
             flags.append("resolution_only")
@@ -384,7 +384,7 @@ class CopyDetector:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         texts = self._texts(essays, resolution, references)
-        self._reference_ids = {r.id for r in references}
+        self.reference_ids_ = {r.id for r in references}
         resolution_words = set(fingerprint_text(normalize(resolution).text, 1).tokens)
         facts = self._facts(texts, resolution_words)
         timings["fingerprint"] = time.perf_counter() - t0
