@@ -51,9 +51,6 @@ class Essay:
     def body(self) -> str:
         return self.norm.text[self.layout.body_start : self.layout.body_end]
 
-    def sentence_text(self, s: Sentence) -> str:
-        return self.norm.text[s.start : s.end]
-
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised span to the original ``text``."""
         return self.norm.to_original(start, end)

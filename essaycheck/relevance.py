@@ -314,7 +314,8 @@ class RelevanceScorer:
         evidence: dict[str, list[Evidence]] = {c: [] for c in COMPONENTS}
 
         def note(component: str, s: _Sentence, reason: str, weight: float) -> None:
-            a, b = essay.original_span(*self._span(essay, s.index))
+            sentence = essay.sentences[s.index]
+            a, b = essay.original_span(sentence.start, sentence.end)
             evidence[component].append(Evidence(s.text, a, b, reason, round(weight, 3)))
 
         # Unit grounding: concrete facts (at most two a sentence) in a sentence about the unit.
@@ -394,11 +395,6 @@ class RelevanceScorer:
         if self.resolution_ids_ and ids:  # names other resolutions only
             return 0.3 * content
         return 0.8 * content
-
-    @staticmethod
-    def _span(essay: Essay, index: int) -> tuple[int, int]:
-        s = essay.sentences[index]
-        return s.start, s.end
 
     def score(
         self, essay: Essay, profile: CopyProfile | None = None, unit: Unit | None = None
