@@ -117,7 +117,7 @@ class CopyDetector:
         k = self.shingle_size
         fps = [fingerprint(e, k) for e in essays]
         ref_fps = [fingerprint(r, k) for r in references]
-        quote_hashes = np.unique(fingerprint_text(normalize(resolution).text, k).hashes)
+        quote_hashes = np.unique(fingerprint_text(resolution, k).hashes)
         min_docs = max(self.boilerplate_min_docs, math.ceil(self.boilerplate_ratio * len(fps)))
         frequent = frequent_shingles(fps, min_docs)
         texts = []
@@ -383,9 +383,10 @@ class CopyDetector:
         units = units or {}
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
+        resolution = normalize(resolution).text  # once, for quotes and for facts
         texts = self._texts(essays, resolution, references)
         self.reference_ids_ = {r.id for r in references}
-        resolution_words = set(fingerprint_text(normalize(resolution).text, 1).tokens)
+        resolution_words = set(fingerprint_text(resolution, 1).tokens)
         facts = self._facts(texts, resolution_words)
         timings["fingerprint"] = time.perf_counter() - t0
 

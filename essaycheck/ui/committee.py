@@ -194,16 +194,7 @@ def overview(batch_id: int) -> None:
         st.dataframe(
             latest[
                 ["target_kind", "target_id", "decision_label", "reviewer", "comment", "time"]
-            ].rename(
-                columns={
-                    "target_kind": "Loại",
-                    "target_id": "Bài / cặp",
-                    "decision_label": "Quyết định",
-                    "reviewer": "Người xem xét",
-                    "comment": "Nhận xét",
-                    "time": "Thời điểm (UTC)",
-                }
-            ),
+            ].rename(columns=common.DECISION_COLUMNS),
             hide_index=True,
             width="stretch",
         )

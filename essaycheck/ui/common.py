@@ -14,6 +14,16 @@ from essaycheck.pipeline import Report
 from essaycheck.store import DECISION_LABELS, DECISIONS, Store, default_db_path
 from essaycheck.ui.tables import DECISION_ICONS, essay_frame, pair_frame
 
+# Column headings of decision tables, shown in the committee view and in each decision history.
+DECISION_COLUMNS = {
+    "target_kind": "Loại",
+    "target_id": "Bài / cặp",
+    "decision_label": "Quyết định",
+    "reviewer": "Người xem xét",
+    "comment": "Nhận xét",
+    "time": "Thời điểm (UTC)",
+}
+
 PAGES = {
     "start": "Kiểm tra mới",
     "essays": "Danh sách bài",
@@ -145,12 +155,7 @@ def decision_form(batch_id: int, kind: str, target: str, title: str) -> None:
         with st.expander(f"Lịch sử quyết định ({len(mine)})"):
             st.dataframe(
                 mine[["time", "decision_label", "reviewer", "comment"]].rename(
-                    columns={
-                        "time": "Thời điểm (UTC)",
-                        "decision_label": "Quyết định",
-                        "reviewer": "Người xem xét",
-                        "comment": "Nhận xét",
-                    }
+                    columns=DECISION_COLUMNS
                 ),
                 hide_index=True,
                 width="stretch",
