@@ -6,6 +6,7 @@ so it is parsed, not just stripped. Header and closing are boilerplate for copy 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -16,7 +17,7 @@ _LABELS: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(r"^(ho va ten|ho ten|nguoi viet|dang vien)\b"), "author"),
     (re.compile(r"^(chuc vu|chuc danh|chuc vu, chuc danh)\b"), "role"),
     (re.compile(r"^(don vi cong tac|don vi|co quan cong tac|co quan|noi cong tac)\b"), "unit"),
-    (re.compile(r"^(sinh hoat dang tai chi bo|sinh hoat tai chi bo|chi bo)\b"), "cell"),
+    (re.compile(r"^(sinh hoat (dang )?tai( chi bo)?|chi bo)\b"), "cell"),
     (re.compile(r"^(nhiem vu duoc giao|nhiem vu chuyen mon|nhiem vu)\b"), "duty"),
     (re.compile(r"^(ngay vao dang|ngay sinh|nam sinh|trinh do)\b"), None),
 ]
@@ -25,11 +26,18 @@ _HEADER_LINE = re.compile(
     r"|thu hoach|hoc tap|nghien cuu|quan triet|ve viec|nghi quyet so|ket luan so|chi thi so"
     r"|[-*_=. ]+$)"
 )
-_DATE = re.compile(r"ngay\s*(\d{1,2}|\.{2,}|…)\s*thang\s*(\d{1,2}|\.{2,}|…)\s*nam\s*(\d{4})?")
+_DATE = re.compile(
+    r"ngay\s*(\d{1,2}|\.{2,}|…)\s*thang\s*(\d{1,2}|\.{2,}|…)\s*nam\s*(\d{4})?"
+    r"|ngay\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})"
+)
+# The date line of a header: "Thuận Giang, ngày 12 tháng 3 năm 2024", maybe beside another cell;
+# not a title that cites the resolution's own date ("Nghị quyết số 27-NQ/TW ngày 09/11/2022").
+_DATE_CELL = re.compile(r"^(?:[^\d,:]{1,40},\s*)?(?=ngay)")
 _CLOSING_LINE = re.compile(
     r"^\(?(nguoi viet( thu hoach| ban thu hoach)?|nguoi thu hoach|ky,? ghi ro ho ten|ky ten"
     r"|xac nhan cua|nhan xet cua|y kien cua|noi nhan)\b"
 )
+_CELL_NO_COLON = re.compile(r"^sinh hoat (dang )?tai\s+(?=(chi bo|dang bo)\b)")
 _HEADER_SCAN_LINES = 25
 _MARKER = re.compile(r"^((phần|mục)\s+)?([IVX]+|\d+|[A-D])\s*[.)/:-]\s", re.IGNORECASE)
 
@@ -72,6 +80,34 @@ def _cells(line: str) -> list[str]:
     return cells
 
 
+def _date_cell(line: str) -> str:
+    """The "place, ngày …" part of a header line, or ``""``."""
+    for cell in re.split(r"\t|\s{3,}", line.strip()):
+        folded = fold(cell)
+        head = _DATE_CELL.match(folded)
+        date = _DATE.search(folded, head.end()) if head else None
+        if date and date.start() == head.end() and len(folded) == len(cell):
+            return cell[: date.end()].strip()
+    return ""
+
+
+def dates_in(text: str) -> list[dt.date]:
+    """The complete dates in ``text`` ("ngày 08 tháng 3 năm 2024", "ngày 20/3/2024")."""
+    out = []
+    for m in _DATE.finditer(fold(text)):
+        d, mo, y = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+        try:
+            out.append(dt.date(int(y), int(mo), int(d)))
+        except (TypeError, ValueError):  # blanks to fill in ("ngày … tháng … năm")
+            continue
+    return out
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first complete date in ``text``, or ``None``."""
+    return next(iter(dates_in(text)), None)
+
+
 def _is_name(line: str) -> bool:
     words = line.split()
     return 2 <= len(words) <= 5 and all(w.isalpha() and w[0].isupper() for w in words)
@@ -96,6 +132,11 @@ def parse_layout(text: str) -> Layout:
         folded = fold(line)
         matched = False
         for cell in _cells(line):
+            bare = _CELL_NO_COLON.match(fold(cell))
+            if bare:  # "Sinh hoạt Đảng tại Chi bộ …", a label without its colon
+                fields.setdefault("cell", cell[bare.end() :].strip(" .\t"))
+                matched = True
+                continue
             for pattern, name in _LABELS:
                 if ":" in cell[:40] and pattern.match(fold(cell)):
                     if name and name not in fields and _value(cell):
@@ -103,9 +144,10 @@ def parse_layout(text: str) -> Layout:
                     matched = True
                     break
         prose = len(line.split()) >= 8 and line.endswith((".", ";", ":"))
-        if not matched and not prose and (_HEADER_LINE.match(folded) or _DATE.search(folded)):
-            if _DATE.search(folded) and "date" not in fields:
-                fields["date"] = line.strip()
+        date = "" if prose else _date_cell(line)
+        if not matched and not prose and (_HEADER_LINE.match(folded) or date):
+            if date and "date" not in fields:
+                fields["date"] = date
             matched = True
         # Header cells laid out side by side ("ĐẢNG BỘ ...   ĐẢNG CỘNG SẢN VIỆT NAM") or upper-case
         # lines near the top (the unit's name) belong to the header too.
@@ -126,8 +168,11 @@ def parse_layout(text: str) -> Layout:
         if not line:
             continue
         folded = fold(line)
-        if _CLOSING_LINE.match(folded) or (_DATE.search(folded) and len(line) < 80):
+        date = _date_cell(line) if len(line) < 80 else ""
+        if _CLOSING_LINE.match(folded) or date:
             end_line = k
+            if date:  # the date may stand above the signature instead of in the header
+                fields.setdefault("date", date)
         elif not signature and _is_name(line):
             signature, end_line = line, k
         else:

@@ -1,4 +1,6 @@
-from essaycheck.header import parse_layout
+import datetime as dt
+
+from essaycheck.header import parse_date, parse_layout
 from essaycheck.normalize import normalize
 
 ESSAY = """ĐẢNG BỘ HUYỆN THUẬN GIANG          ĐẢNG CỘNG SẢN VIỆT NAM
@@ -67,3 +69,34 @@ def test_header_in_a_table_or_side_by_side():
     assert (layout.author, layout.role) == ("Nguyễn Văn An", "Chủ tịch")
     assert (layout.unit, layout.cell) == ("UBND xã Tân Lập", "Cơ quan")
     assert text[layout.body_start :].startswith("Qua học tập")
+
+
+def test_dates_in_all_usual_forms_and_places():
+    assert parse_date("Tân Lập, ngày 08 tháng 3 năm 2024") == dt.date(2024, 3, 8)
+    assert parse_date("Thuận Giang, ngày 20/3/2024") == dt.date(2024, 3, 20)
+    assert parse_date("ngày … tháng … năm 2024") is None  # a form left blank
+    slashed = (
+        "BÀI THU HOẠCH\nHọ và tên: Mai Xuân Bách\nThuận Giang, ngày 20/3/2024\n\nI. Nội dung\n"
+    )
+    layout = parse_layout(normalize(slashed + "Nghị quyết nêu rõ nhiều điểm mới.").text)
+    assert layout.date == "Thuận Giang, ngày 20/3/2024"
+    # A date at the foot, above the signature, when the header has none.
+    text = normalize(
+        "Họ và tên: Lê Văn An\n\nI. Nội dung\nNghị quyết nêu rõ nhiều điểm mới, tôi tâm đắc.\n\n"
+        "Tân Lập, ngày 19 tháng 3 năm 2024\nNgười viết\nLê Văn An\n"
+    ).text
+    layout = parse_layout(text)
+    assert parse_date(layout.date) == dt.date(2024, 3, 19)
+    assert "ngày 19" not in text[layout.body_start : layout.body_end]
+
+
+def test_a_title_citing_the_resolution_date_is_not_the_essay_date():
+    text = normalize(
+        "BÀI THU HOẠCH\nVề việc học tập Nghị quyết số 27-NQ/TW ngày 09 tháng 11 năm 2022\n"
+        "Họ và tên: Lê Văn An\nSinh hoạt Đảng tại Chi bộ Khối Nội\n\n"
+        "I. Nội dung\nNghị quyết nêu rõ nhiều điểm mới, tôi tâm đắc.\n"
+    ).text
+    layout = parse_layout(text)
+    assert layout.date == ""
+    assert layout.cell == "Chi bộ Khối Nội"  # a label without its colon
+    assert text[layout.body_start :].lstrip().startswith("I. Nội dung")
