@@ -6,11 +6,16 @@ text of a copy keeps traces of its real author:
 - the signature: the copier changed the header name but signed with the source's name;
 - the unit: a find-and-replace of another unit's essay keeps names and figures that the other
   members of the source's unit also write about, and that nobody in the copier's unit does.
+- the duties: where the body says what "tôi" does ("tổ chuyên gia mà tôi là thành viên"), it
+  uses the words of the source's header (role, assigned duty), not the copier's;
 - containment: a section lifted word for word leaves nearly all of the copy inside the source
   and only part of the source inside the copy (not used for paraphrases, whose coverage
   depends on sentence lengths).
-A reference (a downloaded sample essay) is always the source. Without such evidence the direction
-stays unknown and the shared text counts for neither writer in full.
+A reference (a downloaded sample essay) is always the source. Last and weakest, the dates the
+writers put on their essays: a text cannot be copied from one written after it, so the earlier
+of two differently dated essays is taken as the source, unless it took its text from a third
+essay. Without any of this the direction stays unknown and the shared text counts for neither
+writer in full.
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from .essay import Essay
+from .fingerprint import fingerprint_text
+from .header import parse_date
 from .normalize import fold
 
 
@@ -48,6 +57,57 @@ def _states_role(text: str, roles: list[str]) -> str:
     return next((r for r in roles if re.search(_ROLE_CUE + re.escape(r) + r"\b", text)), "")
 
 
+_FIRST_PERSON = re.compile(r"\b(tôi|bản thân|mình)\b")
+_MIN_DUTY_WORDS = 2  # one shared word pair may be chance ("ban chỉ" in "Ban Chỉ đạo")
+
+
+def _bigrams(text: str) -> np.ndarray:
+    return np.unique(fingerprint_text(text, 2).hashes)
+
+
+def _duty_words(x: Essay, y: Essay, units: tuple[str, str], common: np.ndarray) -> np.ndarray:
+    """Word pairs of x's header role and duty that y's header, the units and ``common`` lack."""
+    own = _bigrams(f"{x.role}\n{x.layout.duty}")
+    names = "\n".join((*units, x.unit, y.unit, x.layout.cell, y.layout.cell))
+    other = _bigrams(f"{y.role}\n{y.layout.duty}\n{y.norm.text[: y.layout.body_start]}\n{names}")
+    return np.setdiff1d(np.setdiff1d(own, other, assume_unique=True), common, assume_unique=True)
+
+
+def _first_person(essay: Essay) -> np.ndarray:
+    """Word pairs of the body sentences written in the first person."""
+    text = essay.norm.text
+    said = [text[s.start : s.end] for s in essay.sentences]
+    return _bigrams("\n".join(t for t in said if _FIRST_PERSON.search(t.lower())))
+
+
+def _speaks_of(a: Essay, b: Essay, units: tuple[str, str], common: np.ndarray) -> Attribution:
+    """The side whose header duties the first-person sentences of the other side speak of."""
+    duty_a, duty_b = _duty_words(a, b, units, common), _duty_words(b, a, units, common)
+    said_a, said_b = _first_person(a), _first_person(b)
+    for x, y, dx, dy, sx, sy in (
+        (a, b, duty_a, duty_b, said_a, said_b),
+        (b, a, duty_b, duty_a, said_b, said_a),
+    ):
+        traces = np.intersect1d(dx, sy)
+        if len(traces) >= _MIN_DUTY_WORDS and not np.intersect1d(dy, np.union1d(sx, sy)).size:
+            reason = f"Phần liên hệ bản thân của bài {y.id} nói về nhiệm vụ ghi ở đầu bài {x.id}."
+            return Attribution(x.id, reason)
+    return Attribution()
+
+
+def date_order(a: Essay, b: Essay) -> Attribution:
+    """The earlier-dated essay as the likely source (weak evidence: the writers' own dates)."""
+    da, db = parse_date(a.layout.date), parse_date(b.layout.date)
+    if da is None or db is None or da == db:
+        return Attribution()
+    (x, dx), (y, dy) = sorted(((a, da), (b, db)), key=lambda p: p[1])
+    return Attribution(
+        x.id,
+        f"Bài {x.id} ghi ngày {dx:%d/%m/%Y}, trước bài {y.id} ({dy:%d/%m/%Y}): "
+        "có thể là bài gốc, cần xác minh.",
+    )
+
+
 def attribute(
     a: Essay,
     b: Essay,
@@ -55,12 +115,15 @@ def attribute(
     shared_facts: set[str],
     unit_facts: dict[str, Counter[str]],
     coverage: tuple[float, float] | None = None,
+    common: np.ndarray | None = None,
 ) -> Attribution:
     """Decide which of two matched essays is the source, from signature, role and unit facts.
 
     ``units`` are the two writers' units, ``shared_facts`` the
     rare facts both texts hold and ``unit_facts`` how many essays of each unit hold each fact;
-    ``coverage`` (each side's share inside a word-for-word match) tells a lifted section.
+    ``coverage`` (each side's share inside a word-for-word match) tells a lifted section;
+    ``common`` are word-pair hashes (of the resolution) that say nothing about a writer's duty.
+    Dates are not used here: see :func:`date_order`.
     """
     for x, y in ((a, b), (b, a)):
         sig = fold(y.layout.signature)
@@ -91,6 +154,9 @@ def attribute(
         return Attribution(a.id, f"Đoạn văn tự nhận là '{own_a}', đúng chức vụ của bài {a.id}.")
     if own_b and not own_a and not other_b:
         return Attribution(b.id, f"Đoạn văn tự nhận là '{own_b}', đúng chức vụ của bài {b.id}.")
+    who = _speaks_of(a, b, units, np.zeros(0, np.uint64) if common is None else common)
+    if who.source:
+        return who
     # A section lifted word for word: nearly all of one text lies inside the other.
     if coverage is not None:
         cov_a, cov_b = coverage

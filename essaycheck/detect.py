@@ -23,16 +23,18 @@ from scipy.sparse.csgraph import connected_components
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .align import TokenPassage, align, covered
-from .attribution import Attribution, attribute
+from .attribution import Attribution, attribute, date_order
 from .boilerplate import Exclusions, exclusions, frequent_shingles, runs
 from .essay import Essay
 from .fingerprint import Fingerprint, fingerprint, fingerprint_text, minhash, token_hash
+from .header import parse_date
 from .matches import CopyGroup, CopyProfile, Match, Passage
 from .normalize import fold, normalize
 from .paraphrase import monotone_chain
 from .tokenize import is_word
 
 RESOLUTION_ONLY_SHARE = 0.6  # body mostly resolution text: no personal work
+_Found = tuple[int, int, Match, Attribution]  # a verified pair and who is its source
 
 
 @dataclass
@@ -343,7 +345,8 @@ class CopyDetector:
             )
 
         matched = union("taken", "shared", "given")
-        taken = union("taken")
+        # Sentences holding the partner's facts count as copied for credit, not for similarity.
+        taken = union("taken", "taken_facts")
         na = int(t.countable.sum())
         quote_share = float(t.excl.quote.mean()) if n else 0.0
         flags = []
@@ -362,7 +365,7 @@ class CopyDetector:
             partners=tuple(sorted(set(partners))),
             copied=spans(matched),
             taken=spans(taken),
-            shared=spans(union("shared") & ~taken),
+            shared=spans(union("shared", "shared_facts") & ~taken),
             quoted=spans(t.excl.quote),
             boilerplate=spans(t.excl.boilerplate),
             flags=tuple(flags),
@@ -403,9 +406,8 @@ class CopyDetector:
         for t, f in zip(texts, facts, strict=True):
             if not t.is_reference:
                 unit_facts.setdefault(unit_of[t.essay.id], Counter()).update(f)
-        matches: list[Match] = []
-        masks: dict[int, dict[str, list[np.ndarray]]] = {}
-        partners: dict[int, list[str]] = {}
+        common = np.zeros(0, np.uint64)
+        found: list[_Found] = []
         for i, j in sorted(pairs):
             a, b = (i, j) if not texts[i].is_reference else (j, i)
             match = self._verify(texts[a], texts[b], len(facts[a] & facts[b]))
@@ -422,16 +424,27 @@ class CopyDetector:
                     facts[a] & facts[b],
                     unit_facts,
                     (match.coverage_a, match.coverage_b) if match.method == "shingle" else None,
+                    common,
                 )
+            found.append((a, b, match, who))
+        found = self._date_order(texts, found)
+        matches: list[Match] = []
+        masks: dict[int, dict[str, list[np.ndarray]]] = {}
+        partners: dict[int, list[str]] = {}
+        for a, b, match, who in found:
             match = replace(match, source=who.source, reason=who.reason)
             matches.append(match)
+            shared_facts = facts[a] & facts[b]
             for n, side, other in ((a, "a", match.b), (b, "b", match.a)):
                 if texts[n].is_reference:
                     continue
                 role = "shared" if not who.source else "taken" if who.source == other else "given"
-                masks.setdefault(n, {}).setdefault(role, []).append(
-                    self._side_mask(texts[n], match, side)
-                )
+                mine = masks.setdefault(n, {})
+                mine.setdefault(role, []).append(self._side_mask(texts[n], match, side))
+                if role != "given":  # a paraphrase keeps the source's figures and names
+                    mine.setdefault(role + "_facts", []).append(
+                        self._fact_mask(texts[n], shared_facts)
+                    )
                 partners.setdefault(n, []).append(other)
         timings["verify"] = time.perf_counter() - t0
 
@@ -448,6 +461,50 @@ class CopyDetector:
         self.n_candidates_ = len(pairs)
         self.timings_ = timings
         return self
+
+    @staticmethod
+    def _date_order(texts: list[_Text], found: list[_Found]) -> list[_Found]:
+        """Direct the pairs nothing else directs by the writers' dates, earliest source first.
+
+        An earlier date says little when that essay took its text from a third one, so an essay
+        known to have taken text is never made a source by its date; going in date order means
+        such takers are known before they could be chosen.
+        """
+        takers = {
+            x
+            for a, b, _, who in found
+            if who.source
+            for x in (a, b)
+            if texts[x].essay.id != who.source
+        }
+        dates = {}
+        for a, b, _, who in found:
+            if not who.source:
+                for x in (a, b):
+                    dates.setdefault(x, parse_date(texts[x].essay.layout.date))
+        undirected = [
+            n
+            for n, (a, b, _, who) in enumerate(found)
+            if not who.source and dates[a] and dates[b] and dates[a] != dates[b]
+        ]
+        out = list(found)
+        for n in sorted(undirected, key=lambda n: min(dates[found[n][0]], dates[found[n][1]])):
+            a, b, match, _ = found[n]
+            source, taker = (a, b) if dates[a] < dates[b] else (b, a)
+            if source not in takers:
+                out[n] = (a, b, match, date_order(texts[a].essay, texts[b].essay))
+                takers.add(taker)
+        return out
+
+    @staticmethod
+    def _fact_mask(t: _Text, shared_facts: set[str]) -> np.ndarray:
+        """Countable tokens of the own sentences that hold one of ``shared_facts``."""
+        mask = np.zeros(t.fp.n_tokens, dtype=bool)
+        for i in t.own_sentences if shared_facts else ():
+            if shared_facts.intersection(t.essay.sentences[i].words):
+                lo, hi = t.sentence_tokens[i]
+                mask[lo:hi] = True
+        return mask & t.countable
 
     @staticmethod
     def _side_mask(t: _Text, match: Match, side: str) -> np.ndarray:
