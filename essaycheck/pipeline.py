@@ -136,7 +136,7 @@ def check_documents(
     timings.update({f"copies.{k}": v for k, v in detector.timings_.items()})
 
     t0 = stage("relevance", 2)
-    scorer = RelevanceScorer(**config.relevance).fit(essays, res)
+    scorer = RelevanceScorer(**config.relevance).fit(essays, res, references=refs)
     results = []
     for e in essays:
         profile = detector.profiles_[e.id]

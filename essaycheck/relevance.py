@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .documents import Document
 from .essay import Essay, prepare
+from .header import dates_in
 from .matches import CopyProfile
 from .normalize import fold
 from .sections import ACTIONS, PROPOSALS, SELF, UNIT, is_heading, sentence_parts
@@ -29,9 +30,10 @@ from .units import Unit
 COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
 # Evidence points at which a component reaches 63% (1 - 1/e): saturation keeps padding cheap.
 DEFAULT_SCALES = {"unit_grounding": 5.0, "linkage": 2.5, "self_role": 2.0, "commitments": 2.5}
-# Scores where levels 1, 2, 3 begin: fit_cutpoints on data/samples/labels.csv gave (8.4, 30.2,
-# 68.7), and within 1 point of that on every leave-one-unit-out split except one (44 for level 2).
+# Scores where levels 1, 2, 3 begin: fit_cutpoints on data/samples/labels.csv gave (8.0, 30.6,
+# 67.7), and within 4 points of that on every leave-one-unit-out split.
 DEFAULT_CUTPOINTS = (8.0, 30.0, 68.0)
+OFF_TOPIC_FIT = 0.4  # below this resolution_fit an essay is about another resolution
 COMPONENT_LABELS = {
     "resolution_fit": "Bám sát nghị quyết đang học",
     "unit_grounding": "Thực tiễn của đơn vị (số liệu, sự việc)",
@@ -113,6 +115,13 @@ def _overlap(start: int, end: int, spans: Sequence[tuple[int, int]]) -> float:
     return inside / (end - start)
 
 
+def _canonical(number: str) -> str:
+    """One spelling per figure: "09/11/2022" and "9/11/2022" are the same date."""
+    number = number.strip()
+    parts = number.split("/")
+    return "/".join(str(int(p)) for p in parts) if all(p.isdigit() for p in parts) else number
+
+
 def proper_names(text: str) -> list[str]:
     """Runs of two or more capitalised syllables not opening the text ("Nguyễn Văn An")."""
     names, run, last_end = [], [], -1
@@ -177,8 +186,13 @@ class RelevanceScorer:
         units: Sequence[Unit] = (),
         profiles: dict[str, CopyProfile] | None = None,
         unit_of: dict[str, Unit] | None = None,
+        references: Sequence[Essay] = (),
     ) -> RelevanceScorer:
-        """Learn batch statistics; with ``levels``, also the cut points between levels."""
+        """Learn batch statistics; with ``levels``, also the cut points between levels.
+
+        ``references`` (sample essays, last year's essays) are only judged on topic: a copy of
+        an essay about another resolution earns nothing from its liên hệ.
+        """
         self.resolution_ = resolution
         self._profile_cache: dict[str, list[str]] = {}
         res_sentences = [[w for w in s.words if is_word(w)] for s in resolution.sentences]
@@ -193,7 +207,11 @@ class RelevanceScorer:
         )
         self.resolution_ids_ = resolution_ids(resolution.norm.text[:600])
         self.resolution_words_ = {w for ws in res_sentences for w in ws}
-        self.resolution_numbers_ = set(_NUMBER.findall(resolution.norm.text))
+        # "ngày 09 tháng 11 năm 2022" in the resolution is "09/11/2022" in an essay.
+        self.resolution_numbers_ = {_canonical(n) for n in _NUMBER.findall(resolution.norm.text)}
+        self.resolution_numbers_ |= {
+            f"{d.day}/{d.month}/{d.year}" for d in dates_in(resolution.norm.text)
+        }
         self.resolution_names_ = {fold(n) for n in proper_names(resolution.norm.text)}
         df: dict[str, int] = {}
         for e in essays:
@@ -205,13 +223,26 @@ class RelevanceScorer:
         self._similarity = {(e.id, e.text): self._body_similarity(e) for e in essays}
         sims = list(self._similarity.values())
         self.typical_similarity_ = float(np.median(sims)) if sims else 0.3
+        self.off_topic_ = {
+            e.id for e in [*essays, *references] if self._resolution_fit(e) < OFF_TOPIC_FIT
+        }
         if levels is not None:
-            scores = [
-                self._raw(e, (profiles or {}).get(e.id), (unit_of or {}).get(e.id))[0]
+            pairs = [
+                self._own_and_written(e, (profiles or {}).get(e.id), (unit_of or {}).get(e.id))
                 for e in essays
             ]
-            self.cutpoints = fit_cutpoints(scores, list(levels))
+            own, written = ([p[i] for p in pairs] for i in (0, 1))
+            self.cutpoints = fit_cutpoints(own, list(levels), written)
         return self
+
+    def _own_and_written(
+        self, essay: Essay, profile: CopyProfile | None, unit: Unit | None
+    ) -> tuple[float, float]:
+        """The score of the writer's own text, and of the text as written (copies counted)."""
+        own = self._raw(essay, profile, unit)[0]
+        if profile is None or not (profile.taken or profile.shared):
+            return own, own
+        return own, self._raw(essay, replace(profile, taken=(), shared=()), unit)[0]
 
     def _body_similarity(self, essay: Essay) -> float:
         words = [w for s in essay.sentences for w in s.words if is_word(w)]
@@ -261,7 +292,7 @@ class RelevanceScorer:
             numbers = [
                 n.strip()
                 for n in _NUMBER.findall(_RESOLUTION_ID.sub(" ", body))
-                if n.strip() not in self.resolution_numbers_
+                if _canonical(n) not in self.resolution_numbers_
             ]
             names = [
                 n
@@ -401,13 +432,22 @@ class RelevanceScorer:
     ) -> RelevanceScore:
         """Score one essay; ``profile`` (from copy detection) removes credit for copied text."""
         score, components, evidence, sents = self._raw(essay, profile, unit)
+        missing = _missing(components, sents, profile)
         level = int(np.searchsorted(self.cutpoints, score, side="right"))
+        copied = profile is not None and bool(profile.taken or profile.shared)
+        if level == 0 and copied and not self.off_topic_.intersection(profile.partners):
+            # A liên hệ that is there but not the writer's own is "generic" (level 1), which
+            # keeps it apart from an essay with no liên hệ at all.
+            written = self._raw(essay, replace(profile, taken=(), shared=()), unit)[0]
+            if written >= self.cutpoints[0]:
+                score, level = float(self.cutpoints[0]), 1
+                missing.append("Phần liên hệ có nhưng chép từ bài khác: chỉ được tính mức 1.")
         return RelevanceScore(
             score=round(score, 1),
             level=level,
             components=components,
             evidence={c: v for c, v in evidence.items() if v},
-            missing=_missing(components, sents, profile),
+            missing=missing,
         )
 
 
@@ -415,7 +455,7 @@ def _missing(
     components: dict[str, float], sents: list[_Sentence], profile: CopyProfile | None
 ) -> list[str]:
     out = []
-    if components["resolution_fit"] < 0.4:
+    if components["resolution_fit"] < OFF_TOPIC_FIT:
         out.append("Bài không bám sát nghị quyết đang học tập (có thể viết về nghị quyết khác).")
     if components["unit_grounding"] < 0.25:
         out.append(
@@ -440,12 +480,17 @@ def _missing(
     return out
 
 
-def fit_cutpoints(scores: Sequence[float], levels: Sequence[int]) -> tuple[float, float, float]:
+def fit_cutpoints(
+    scores: Sequence[float], levels: Sequence[int], written: Sequence[float] | None = None
+) -> tuple[float, float, float]:
     """Cut points that best reproduce ``levels`` from ``scores`` (quadratic weighted kappa).
 
+    ``written``: each essay's score with copied text counted; an essay whose written score
+    reaches level 1 is at least level 1 (see :meth:`RelevanceScorer.score`).
     Every triple on a grid of score midpoints is tried at once with numpy.
     """
     scores = np.asarray(scores, dtype=float)
+    floor = np.asarray(scores if written is None else written, dtype=float)
     y = np.asarray(levels, dtype=int)
     n = len(y)
     order = np.sort(np.unique(np.round(scores, 1)))
@@ -461,6 +506,7 @@ def fit_cutpoints(scores: Sequence[float], levels: Sequence[int]) -> tuple[float
         + (scores[None, :] >= c2[:, None])
         + (scores[None, :] >= c3[:, None])
     )
+    pred = np.maximum(pred, floor[None, :] >= c1[:, None])
     w = (np.arange(4)[:, None] - np.arange(4)[None, :]) ** 2 / 9.0
     true_hist = np.bincount(y, minlength=4)[:4].astype(float)
     # observed: sum over essays of w[y, pred]; expected: sum_ab w[a, b] * hist_y[a] * hist_p[b] / n

@@ -80,4 +80,6 @@ def is_heading(essay: Essay, index: int) -> bool:
     line_start = text.rfind("\n", 0, s.start) + 1
     line_end = text.find("\n", s.start)
     line = text[line_start : line_end if line_end >= 0 else len(text)]
-    return s.start == line_start and heading_part(line) is not None and len(line.split()) <= 18
+    # The sentence splitter may cut the marker off a heading ("II." | "THỰC TIỄN Ở CÔNG TY").
+    at_start = not _MARKER.sub("", fold(text[line_start : s.start])).strip()
+    return at_start and heading_part(line) is not None and len(line.split()) <= 18

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from conftest import SAMPLES, source_text
@@ -154,3 +156,44 @@ def test_fit_cutpoints_matches_a_brute_force_search():
                 pred = np.searchsorted((c1, c2, c3), scores, side="right")
                 k = cohen_kappa_score(levels, pred, weights="quadratic", labels=[0, 1, 2, 3])
                 assert k <= best + 1e-9
+
+
+def test_a_copied_liên_hệ_is_generic_not_none(run):
+    """A copy of a concrete essay is level 1 (a liên hệ, not the writer's own), above an essay
+    with no liên hệ at all; a copy of an essay about another resolution stays at level 0."""
+    later = source_text("xa_02").replace("ngày 14 tháng 03", "ngày 20 tháng 03")
+    report = run({"copy": later.replace("Vũ Minh Tuấn", "Ngô Văn Bình")})
+    assert {m.source for m in report.matches} == {"xa_02"}
+    copy, none = report.essay("copy").relevance, report.essay("xa_07").relevance
+    assert copy.level == 1 and none.level == 0
+    assert copy.score > none.score
+    assert any("chép từ bài khác" in m for m in copy.missing)
+    off_topic = run(
+        {"copy": source_text("bv_12").replace("Nghị quyết số 20-NQ/TW", "Nghị quyết số 27-NQ/TW")},
+        references={"last_year": source_text("bv_12")},
+    ).essay("copy")
+    assert "copy_of_reference" in off_topic.flags
+    assert off_topic.relevance.level == 0
+
+
+def test_a_paraphrase_earns_nothing_for_the_sources_figures(run):
+    report = run({"thcs_01": source_text("thcs_01"), "thcs_08": source_text("thcs_08")})
+    (match,) = [m for m in report.matches if {m.a, m.b} == {"thcs_01", "thcs_08"}]
+    assert match.source == "thcs_01"
+    source_numbers = set(re.findall(r"\d+(?:[.,/]\d+)*", report.texts["thcs_01"]))
+    copier = report.essay("thcs_08").relevance
+    alone = run({"thcs_08": source_text("thcs_08")}).essay("thcs_08").relevance
+    for ev in copier.evidence.get("unit_grounding", []):
+        assert not source_numbers & set(re.findall(r"\d+(?:[.,/]\d+)*", ev.text)), ev.text
+    assert copier.score < alone.score - 20
+
+
+def test_the_resolutions_own_date_and_headings_are_no_unit_facts(run):
+    text = source_text(GENERIC).replace(
+        "\n\n", "\n\nII. THỰC TIỄN Ở CƠ QUAN SO VỚI YÊU CẦU CỦA NGHỊ QUYẾT\n", 1
+    )
+    text = append(text, "Nghị quyết số 27-NQ/TW ban hành ngày 09/11/2022 là văn kiện quan trọng.")
+    rel = variant(run, text)
+    facts = [ev.text for items in rel.evidence.values() for ev in items]
+    assert not any("09/11/2022" in t or "THỰC TIỄN Ở CƠ QUAN" in t for t in facts), facts
+    assert rel.score <= variant(run, source_text(GENERIC)).score + 1
