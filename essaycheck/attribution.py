@@ -20,6 +20,7 @@ writer in full.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ import numpy as np
 
 from .essay import Essay
 from .fingerprint import fingerprint_text
-from .header import parse_date
 from .normalize import fold
 
 
@@ -95,15 +95,15 @@ def _speaks_of(a: Essay, b: Essay, units: tuple[str, str], common: np.ndarray) -
     return Attribution()
 
 
-def date_order(a: Essay, b: Essay) -> Attribution:
-    """The earlier-dated essay as the likely source (weak evidence: the writers' own dates)."""
-    da, db = parse_date(a.layout.date), parse_date(b.layout.date)
-    if da is None or db is None or da == db:
+def date_order(a: str, date_a: dt.date | None, b: str, date_b: dt.date | None) -> Attribution:
+    """The earlier-dated of essays ``a`` and ``b`` as the likely source (weak evidence: the
+    writers' own dates); none when a date is missing or both are the same."""
+    if date_a is None or date_b is None or date_a == date_b:
         return Attribution()
-    (x, dx), (y, dy) = sorted(((a, da), (b, db)), key=lambda p: p[1])
+    (x, dx), (y, dy) = sorted(((a, date_a), (b, date_b)), key=lambda p: p[1])
     return Attribution(
-        x.id,
-        f"Bài {x.id} ghi ngày {dx:%d/%m/%Y}, trước bài {y.id} ({dy:%d/%m/%Y}): "
+        x,
+        f"Bài {x} ghi ngày {dx:%d/%m/%Y}, trước bài {y} ({dy:%d/%m/%Y}): "
         "có thể là bài gốc, cần xác minh.",
     )
 

@@ -10,6 +10,7 @@ Stages (each a method, timed in ``timings_``):
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ import numpy as np
 from datasketch import MinHashLSH
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .align import TokenPassage, align, covered
@@ -31,10 +33,61 @@ from .header import parse_date
 from .matches import CopyGroup, CopyProfile, Match, Passage
 from .normalize import fold, normalize
 from .paraphrase import monotone_chain
-from .tokenize import is_word
+from .tokenize import is_word, segmented
 
 RESOLUTION_ONLY_SHARE = 0.6  # body mostly resolution text: no personal work
-_Found = tuple[int, int, Match, Attribution]  # a verified pair and who is its source
+# Pairs are verified down to these floors (or the thresholds, if lower), so that a re-run with
+# other thresholds above them only filters again (see ``Analysis``).
+_FLOOR_SCORE, _FLOOR_WORDS = 0.1, 20
+Runs = tuple[tuple[int, int], ...]  # [start, end) token runs
+
+
+@dataclass(frozen=True)
+class TextBasis:
+    """What a text's copy profile is made from, without its fingerprint: token offsets in the
+    normalised and in the original text (int32), and which tokens are countable, quoted,
+    boilerplate."""
+
+    id: str
+    spans: np.ndarray
+    original: np.ndarray
+    countable: np.ndarray
+    quote: np.ndarray
+    boilerplate: np.ndarray
+    date: dt.date | None
+    is_reference: bool
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.countable)
+
+
+@dataclass(frozen=True)
+class VerifiedPair:
+    """A candidate pair that passed verification at the floors, with its evidence of direction
+    and the token runs of each side (``"a"``, ``"b"``, and the facts sentences ``"a_facts"``,
+    ``"b_facts"``)."""
+
+    a: int
+    b: int
+    match: Match
+    matched_words: int
+    runs: dict[str, Runs]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The threshold-free result of :meth:`CopyDetector.analyse`: the costly part of detection.
+
+    :meth:`CopyDetector.decide` turns it into matches, groups and profiles for given
+    thresholds; it pickles, so a re-run with other thresholds can start from it.
+    """
+
+    texts: tuple[TextBasis, ...]
+    pairs: tuple[VerifiedPair, ...]
+    floors: tuple[float, int]
+    n_candidates: int
+    timings: dict[str, float]
 
 
 @dataclass
@@ -51,7 +104,7 @@ class _Text:
     own_vectors: csr_matrix | None = None  # TF-IDF rows of the own sentences
 
 
-class CopyDetector:
+class CopyDetector(BaseEstimator):
     """Find copied essays in a batch, and copies of reference texts.
 
     Parameters are stored as given (scikit-learn style); :meth:`fit` runs the detection and sets
@@ -218,7 +271,7 @@ class CopyDetector:
             docs.extend([w for w in s.words if is_word(w)] for s in t.essay.sentences)
         if not docs:
             return
-        vec = TfidfVectorizer(analyzer=lambda ws: ws, sublinear_tf=True, max_df=0.2, min_df=1)
+        vec = TfidfVectorizer(analyzer=segmented, sublinear_tf=True, max_df=0.2, min_df=1)
         try:
             vectors = vec.fit_transform(docs).tocsr()
         except ValueError:  # every word too frequent: nothing to compare
@@ -238,12 +291,12 @@ class CopyDetector:
             return []
         return [(int(a.own_sentences[i]), int(b.own_sentences[j]), s) for i, j, s in chain]
 
-    def _verify(self, a: _Text, b: _Text, shared_facts: int) -> Match | None:
+    def _verify(self, a: _Text, b: _Text, shared_facts: int) -> tuple[Match, int] | None:
         k = self.shingle_size
         # Cheap bounds first: most candidates share a few stock shingles and no facts.
         n_common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
         maybe_paraphrase = shared_facts >= self.paraphrase_min_sentences
-        if n_common + k < self.min_match_words and not maybe_paraphrase:
+        if n_common + k < min(self.min_match_words, _FLOOR_WORDS) and not maybe_paraphrase:
             return None
         tps = (
             align(a.fp, b.fp, a.valid, b.valid, k, self.max_gap, self.min_passage_words)
@@ -268,8 +321,9 @@ class CopyDetector:
         cov_a, cov_b = mask_a.sum() / na, mask_b.sum() / nb
         matched = min(int(mask_a.sum()), int(mask_b.sum()))
         score = max(cov_a, cov_b)
-        if matched < self.min_match_words or score < self.threshold:
-            return None
+        floor_score, floor_words = self.floors(self.threshold, self.min_match_words)
+        if matched < floor_words or score < floor_score:
+            return None  # below any threshold worth re-running with
         method = "shingle" if tps else "paraphrase"
         if tps and para:
             method = "shingle+paraphrase"
@@ -277,7 +331,7 @@ class CopyDetector:
             self._passage(a, b, p, "paraphrase") for p in para
         ]
         passages.sort(key=lambda p: p.a_start)
-        return Match(
+        match = Match(
             a=a.essay.id,
             b=b.essay.id,
             kind="reference" if b.is_reference else "essay",
@@ -287,6 +341,7 @@ class CopyDetector:
             method=method,
             passages=tuple(passages),
         )
+        return match, matched
 
     @staticmethod
     def _passage(a: _Text, b: _Text, p: TokenPassage, method: str) -> Passage:
@@ -328,9 +383,10 @@ class CopyDetector:
         return groups
 
     def _profile(
-        self, t: _Text, masks: dict[str, list[np.ndarray]], partners: list[str]
-    ) -> CopyProfile:
-        n = t.fp.n_tokens
+        self, t: TextBasis, masks: dict[str, list[np.ndarray]], partners: list[str], refs: set[str]
+    ) -> tuple[CopyProfile, dict[str, list[tuple[int, int]]]]:
+        """The copy profile (normalised offsets) and the spans to highlight (original ones)."""
+        n = t.n_tokens
 
         def union(*roles: str) -> np.ndarray:
             out = np.zeros(n, dtype=bool)
@@ -339,37 +395,41 @@ class CopyDetector:
                     out |= m
             return out
 
-        def spans(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
-            return tuple(
-                (int(t.fp.spans[lo, 0]), int(t.fp.spans[hi - 1, 1])) for lo, hi in runs(mask)
-            )
+        def spans(mask: np.ndarray, offsets: np.ndarray = t.spans) -> tuple[tuple[int, int], ...]:
+            return tuple((int(offsets[lo, 0]), int(offsets[hi - 1, 1])) for lo, hi in runs(mask))
 
         matched = union("taken", "shared", "given")
         # Sentences holding the partner's facts count as copied for credit, not for similarity.
         taken = union("taken", "taken_facts")
         na = int(t.countable.sum())
-        quote_share = float(t.excl.quote.mean()) if n else 0.0
+        quote_share = float(t.quote.mean()) if n else 0.0
         flags = []
         if partners:
             flags.append("copy")
-        if any(p in self.reference_ids_ for p in partners):
+        if any(p in refs for p in partners):
             flags.append("copy_of_reference")
         if quote_share >= RESOLUTION_ONLY_SHARE:
             flags.append("resolution_only")
-        return CopyProfile(
-            id=t.essay.id,
+        profile = CopyProfile(
+            id=t.id,
             n_tokens=n,
             similarity=round(float((matched & t.countable).sum() / na), 4) if na else 0.0,
             quote_share=round(quote_share, 4),
-            boilerplate_share=round(float(t.excl.boilerplate.mean()), 4) if n else 0.0,
+            boilerplate_share=round(float(t.boilerplate.mean()), 4) if n else 0.0,
             partners=tuple(sorted(set(partners))),
             copied=spans(matched),
             taken=spans(taken),
             shared=spans(union("shared", "shared_facts") & ~taken),
-            quoted=spans(t.excl.quote),
-            boilerplate=spans(t.excl.boilerplate),
+            quoted=spans(t.quote),
+            boilerplate=spans(t.boilerplate),
             flags=tuple(flags),
         )
+        highlights = {
+            "quoted": list(spans(t.quote, t.original)),
+            "boilerplate": list(spans(t.boilerplate, t.original)),
+            "copied": list(spans(matched, t.original)),
+        }
+        return profile, highlights
 
     def fit(
         self,
@@ -382,19 +442,30 @@ class CopyDetector:
 
         ``units`` maps essay ids to canonical unit names (from a units file); without it the
         unit written in each header is used. It only serves to tell who copied whom.
+        The same as ``decide(analyse(...))``.
         """
+        return self.decide(self.analyse(essays, resolution, references, units))
+
+    def analyse(
+        self,
+        essays: Sequence[Essay],
+        resolution: str = "",
+        references: Sequence[Essay] = (),
+        units: dict[str, str] | None = None,
+    ) -> Analysis:
+        """The costly stages: fingerprints, candidates, verification and evidence of direction,
+        independent of ``threshold`` and ``min_match_words`` down to their floors."""
         units = units or {}
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         resolution = normalize(resolution).text  # once, for quotes and for facts
         texts = self._texts(essays, resolution, references)
-        self.reference_ids_ = {r.id for r in references}
         resolution_words = set(fingerprint_text(resolution, 1).tokens)
         facts = self._facts(texts, resolution_words)
         timings["fingerprint"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        pairs = self._candidates(texts, facts)
+        candidates = self._candidates(texts, facts)
         timings["candidates"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -406,13 +477,13 @@ class CopyDetector:
         for t, f in zip(texts, facts, strict=True):
             if not t.is_reference:
                 unit_facts.setdefault(unit_of[t.essay.id], Counter()).update(f)
-        common = np.zeros(0, np.uint64)
-        found: list[_Found] = []
-        for i, j in sorted(pairs):
+        pairs = []
+        for i, j in sorted(candidates):
             a, b = (i, j) if not texts[i].is_reference else (j, i)
-            match = self._verify(texts[a], texts[b], len(facts[a] & facts[b]))
-            if match is None:
+            verified = self._verify(texts[a], texts[b], len(facts[a] & facts[b]))
+            if verified is None:
                 continue
+            match, matched_words = verified
             if texts[b].is_reference:
                 who = Attribution(match.b, "Trùng với bài mẫu / tài liệu tham khảo.")
             else:
@@ -424,46 +495,95 @@ class CopyDetector:
                     facts[a] & facts[b],
                     unit_facts,
                     (match.coverage_a, match.coverage_b) if match.method == "shingle" else None,
-                    common,
                 )
-            found.append((a, b, match, who))
-        found = self._date_order(texts, found)
-        matches: list[Match] = []
+            shared = facts[a] & facts[b]
+            side_runs = {
+                side: tuple(runs(self._side_mask(texts[n], match, side)))
+                for n, side in ((a, "a"), (b, "b"))
+            } | {
+                f"{side}_facts": tuple(runs(self._fact_mask(texts[n], shared)))
+                for n, side in ((a, "a"), (b, "b"))
+            }
+            match = replace(match, source=who.source, reason=who.reason)
+            pairs.append(VerifiedPair(a, b, match, matched_words, side_runs))
+        timings["verify"] = time.perf_counter() - t0
+        bases = tuple(self._basis(t) for t in texts)
+        floors = self.floors(self.threshold, self.min_match_words)
+        return Analysis(bases, tuple(pairs), floors, len(candidates), timings)
+
+    @staticmethod
+    def floors(threshold: float, min_match_words: int) -> tuple[float, int]:
+        """How far down :meth:`analyse` verifies pairs for these thresholds."""
+        return min(threshold, _FLOOR_SCORE), min(min_match_words, _FLOOR_WORDS)
+
+    def decide(self, analysis: Analysis) -> CopyDetector:
+        """Matches at this detector's thresholds, their direction, copy groups and profiles."""
+        if self.threshold < analysis.floors[0] or self.min_match_words < analysis.floors[1]:
+            raise ValueError("the analysis was made for higher thresholds: analyse again")
+        t0 = time.perf_counter()
+        texts = analysis.texts
+        kept = [
+            p
+            for p in analysis.pairs
+            if p.match.score >= self.threshold and p.matched_words >= self.min_match_words
+        ]
+        kept = self._date_order(texts, kept)
         masks: dict[int, dict[str, list[np.ndarray]]] = {}
         partners: dict[int, list[str]] = {}
-        for a, b, match, who in found:
-            match = replace(match, source=who.source, reason=who.reason)
-            matches.append(match)
-            shared_facts = facts[a] & facts[b]
-            for n, side, other in ((a, "a", match.b), (b, "b", match.a)):
+        for p in kept:
+            source = p.match.source
+            for n, side, other in ((p.a, "a", p.match.b), (p.b, "b", p.match.a)):
                 if texts[n].is_reference:
                     continue
-                role = "shared" if not who.source else "taken" if who.source == other else "given"
+                role = "shared" if not source else "taken" if source == other else "given"
                 mine = masks.setdefault(n, {})
-                mine.setdefault(role, []).append(self._side_mask(texts[n], match, side))
+                mine.setdefault(role, []).append(self._mask(texts[n], p.runs[side]))
                 if role != "given":  # a paraphrase keeps the source's figures and names
-                    mine.setdefault(role + "_facts", []).append(
-                        self._fact_mask(texts[n], shared_facts)
-                    )
+                    facts = self._mask(texts[n], p.runs[f"{side}_facts"])
+                    mine.setdefault(role + "_facts", []).append(facts)
                 partners.setdefault(n, []).append(other)
-        timings["verify"] = time.perf_counter() - t0
-
-        t0 = time.perf_counter()
-        ids = [t.essay.id for t in texts]
-        self.groups_ = self._groups(ids, {t.essay.id for t in texts if t.is_reference}, matches)
-        self.profiles_ = {
-            t.essay.id: self._profile(t, masks.get(n, {}), partners.get(n, []))
-            for n, t in enumerate(texts)
-            if not t.is_reference
-        }
-        timings["groups"] = time.perf_counter() - t0
+        refs = {t.id for t in texts if t.is_reference}
+        matches = [p.match for p in kept]
+        self.reference_ids_ = refs
         self.matches_ = matches
-        self.n_candidates_ = len(pairs)
-        self.timings_ = timings
+        self.groups_ = self._groups([t.id for t in texts], refs, matches)
+        self.profiles_, self.highlights_ = {}, {}
+        for n, t in enumerate(texts):
+            if not t.is_reference:
+                profile, marks = self._profile(t, masks.get(n, {}), partners.get(n, []), refs)
+                self.profiles_[t.id], self.highlights_[t.id] = profile, marks
+        self.n_candidates_ = analysis.n_candidates
+        self.timings_ = {**analysis.timings, "groups": time.perf_counter() - t0}
         return self
 
     @staticmethod
-    def _date_order(texts: list[_Text], found: list[_Found]) -> list[_Found]:
+    def _basis(t: _Text) -> TextBasis:
+        spans = t.fp.spans.astype(np.int32)
+        n = len(spans)
+        original = np.zeros((n, 2), dtype=np.int32)
+        if n:
+            original[:, 0] = t.essay.norm.starts[spans[:, 0]]
+            original[:, 1] = t.essay.norm.ends[spans[:, 1] - 1]
+        return TextBasis(
+            t.essay.id,
+            spans,
+            original,
+            t.countable,
+            t.excl.quote,
+            t.excl.boilerplate,
+            parse_date(t.essay.layout.date),
+            t.is_reference,
+        )
+
+    @staticmethod
+    def _mask(t: TextBasis, token_runs: Runs) -> np.ndarray:
+        mask = np.zeros(t.n_tokens, dtype=bool)
+        for lo, hi in token_runs:
+            mask[lo:hi] = True
+        return mask
+
+    @staticmethod
+    def _date_order(texts: Sequence[TextBasis], pairs: list[VerifiedPair]) -> list[VerifiedPair]:
         """Direct the pairs nothing else directs by the writers' dates, earliest source first.
 
         An earlier date says little when that essay took its text from a third one, so an essay
@@ -471,28 +591,26 @@ class CopyDetector:
         such takers are known before they could be chosen.
         """
         takers = {
-            x
-            for a, b, _, who in found
-            if who.source
-            for x in (a, b)
-            if texts[x].essay.id != who.source
+            n for p in pairs if p.match.source for n in (p.a, p.b) if texts[n].id != p.match.source
         }
-        dates = {}
-        for a, b, _, who in found:
-            if not who.source:
-                for x in (a, b):
-                    dates.setdefault(x, parse_date(texts[x].essay.layout.date))
         undirected = [
-            n
-            for n, (a, b, _, who) in enumerate(found)
-            if not who.source and dates[a] and dates[b] and dates[a] != dates[b]
+            k
+            for k, p in enumerate(pairs)
+            if not p.match.source
+            and texts[p.a].date
+            and texts[p.b].date
+            and texts[p.a].date != texts[p.b].date
         ]
-        out = list(found)
-        for n in sorted(undirected, key=lambda n: min(dates[found[n][0]], dates[found[n][1]])):
-            a, b, match, _ = found[n]
-            source, taker = (a, b) if dates[a] < dates[b] else (b, a)
+        out = list(pairs)
+        for k in sorted(
+            undirected, key=lambda k: min(texts[pairs[k].a].date, texts[pairs[k].b].date)
+        ):
+            p = pairs[k]
+            source, taker = (p.a, p.b) if texts[p.a].date < texts[p.b].date else (p.b, p.a)
             if source not in takers:
-                out[n] = (a, b, match, date_order(texts[a].essay, texts[b].essay))
+                a, b = texts[p.a], texts[p.b]
+                who = date_order(a.id, a.date, b.id, b.date)
+                out[k] = replace(p, match=replace(p.match, source=who.source, reason=who.reason))
                 takers.add(taker)
         return out
 

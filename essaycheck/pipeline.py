@@ -20,6 +20,7 @@ from .essay import Essay, prepare
 from .matches import CopyGroup, CopyProfile, Match
 from .readers import read_batch, read_text
 from .relevance import RelevanceScore, RelevanceScorer, prepare_resolution
+from .run_cache import RunCache, RunState, Writer, run_key
 from .tokenize import TokenCache, default_cache_path
 from .units import Unit, read_units, resolve_unit
 
@@ -42,6 +43,13 @@ class Config:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+    def run_cache(self) -> RunCache | None:
+        """Where finished analyses are kept for re-runs: beside the token cache (none if
+        ``cache`` is ``""``)."""
+        if self.cache == "":
+            return None
+        return RunCache(Path(self.cache or default_cache_path()).parent / "runs")
 
     def token_cache(self) -> TokenCache:
         if self.cache == "":
@@ -82,17 +90,19 @@ class Report:
         return next(e for e in self.essays if e.id == essay_id)
 
 
-def _flags(profile: CopyProfile, relevance: RelevanceScore, essay: Essay) -> tuple[str, ...]:
+def _flags(profile: CopyProfile, relevance: RelevanceScore, writer: Writer) -> tuple[str, ...]:
     flags = list(profile.flags)
     if relevance.level <= 1 and "resolution_only" not in flags:
         flags.append("low_relevance")
-    if (
-        essay.layout.signature
-        and essay.layout.author
-        and essay.layout.signature.lower() != essay.layout.author.lower()
-    ):
+    if writer.signature_mismatch:
         flags.append("signature_mismatch")  # a copy whose header name was changed, not the end
     return tuple(flags)
+
+
+def _writer(essay: Essay, unit: Unit) -> Writer:
+    signature, author = essay.layout.signature, essay.layout.author
+    mismatch = bool(signature and author and signature.lower() != author.lower())
+    return Writer(essay.source, essay.author, essay.role, unit, essay.n_words, mismatch)
 
 
 def resolution_title(text: str) -> str:
@@ -121,48 +131,73 @@ def check_documents(
             progress(name, step, 4)
         return time.perf_counter()
 
+    detector = CopyDetector(**config.detector)
+    runs = config.run_cache()
+    key = run_key(documents, resolution, references, units, detector) if runs else ""
+    state = runs.load(key) if runs else None
+    prepared: dict[str, Essay] = {}
+
     t0 = stage("prepare", 0)
-    essays = prepare(documents, cache, config.n_jobs)
-    refs = prepare(references, cache, config.n_jobs, whole=True)
-    res = prepare_resolution(resolution, cache)
+    if state is None:
+        essays = prepare(documents, cache, config.n_jobs)
+        refs = prepare(references, cache, config.n_jobs, whole=True)
+        res = prepare_resolution(resolution, cache)
+        prepared = {e.id: e for e in essays}
     timings["prepare"] = time.perf_counter() - t0
 
     t0 = stage("copies", 1)
-    unit_of = {e.id: resolve_unit(e, units) for e in essays}
-    detector = CopyDetector(**config.detector).fit(
-        essays, resolution, refs, {i: u.name for i, u in unit_of.items()}
-    )
+    if state is None:
+        unit_of = {e.id: resolve_unit(e, units) for e in essays}
+        names = {i: u.name for i, u in unit_of.items()}
+        analysis = detector.analyse(essays, resolution, refs, names)
+        scorer = RelevanceScorer().fit(essays, res, references=refs)
+        writers = {e.id: _writer(e, unit_of[e.id]) for e in essays}
+        state = RunState(analysis, scorer, writers, resolution_title(res.norm.text))
+    detector.decide(state.analysis)
     timings["copies"] = time.perf_counter() - t0
     timings.update({f"copies.{k}": v for k, v in detector.timings_.items()})
 
     t0 = stage("relevance", 2)
-    scorer = RelevanceScorer(**config.relevance).fit(essays, res, references=refs)
+    scorer = state.scorer.set_params(**RelevanceScorer(**config.relevance).get_params())
+    params = scorer.get_params()
+    profiles = detector.profiles_
+    stale = [d for d in documents if state.cached_relevance(d.id, params, profiles[d.id]) is None]
+    missing = [d for d in stale if d.id not in prepared]
+    prepared |= {e.id: e for e in prepare(missing, cache, config.n_jobs)} if missing else {}
+    for d in stale:
+        rel = scorer.score(prepared[d.id], profiles[d.id], state.writers[d.id].unit)
+        state.scored[d.id] = (params, profiles[d.id], rel)
     results = []
-    for e in essays:
-        profile = detector.profiles_[e.id]
-        rel = scorer.score(e, profile, unit_of[e.id])
+    for d in documents:
+        profile, rel, writer = profiles[d.id], state.scored[d.id][2], state.writers[d.id]
         results.append(
             EssayResult(
-                id=e.id,
-                source=e.source,
-                author=e.author,
-                role=e.role,
-                unit=unit_of[e.id].name,
-                n_words=e.n_words,
+                id=d.id,
+                source=writer.source,
+                author=writer.author,
+                role=writer.role,
+                unit=writer.unit.name,
+                n_words=writer.n_words,
                 copy=profile,
                 relevance=rel,
-                flags=_flags(profile, rel, e),
-                spans={
-                    kind: [e.original_span(a, b) for a, b in getattr(profile, kind)]
-                    for kind in ("quoted", "boilerplate", "copied")
-                },
+                flags=_flags(profile, rel, writer),
+                spans=detector.highlights_[d.id],
             )
         )
     timings["relevance"] = time.perf_counter() - t0
     stage("report", 3)
-    texts = {e.id: e.text for e in essays} | {r.id: r.text for r in refs}
-    title = resolution_title(res.norm.text)
-    return Report(results, detector.matches_, detector.groups_, list(errors), texts, title, timings)
+    if runs and (stale or prepared):
+        runs.save(key, state)
+    texts = {d.id: d.text for d in [*documents, *references]}
+    return Report(
+        results,
+        detector.matches_,
+        detector.groups_,
+        list(errors),
+        texts,
+        state.resolution_title,
+        timings,
+    )
 
 
 def check(

@@ -10,12 +10,14 @@ each one keeps the sentences that earned it.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .documents import Document
@@ -24,7 +26,7 @@ from .header import dates_in
 from .matches import CopyProfile
 from .normalize import fold
 from .sections import ACTIONS, PROPOSALS, SELF, UNIT, is_heading, sentence_parts
-from .tokenize import TokenCache, is_word, segment_words
+from .tokenize import TokenCache, is_word, segment_words, segmented
 from .units import Unit
 
 COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
@@ -115,6 +117,10 @@ def _overlap(start: int, end: int, spans: Sequence[tuple[int, int]]) -> float:
     return inside / (end - start)
 
 
+def _text_key(essay: Essay) -> tuple[str, str]:
+    return essay.id, hashlib.blake2b(essay.text.encode(), digest_size=12).hexdigest()
+
+
 def _canonical(number: str) -> str:
     """One spelling per figure: "09/11/2022" and "9/11/2022" are the same date."""
     number = number.strip()
@@ -146,7 +152,7 @@ def resolution_ids(text: str) -> set[str]:
     return {f"{m[0]}-{m[1]}/{m[2]}".lower() for m in _RESOLUTION_ID.findall(fold(text))}
 
 
-class RelevanceScorer:
+class RelevanceScorer(BaseEstimator):
     """Score essays against a resolution and their units.
 
     :meth:`fit` learns what is common in the batch and in the resolution (and, given labelled
@@ -199,7 +205,7 @@ class RelevanceScorer:
         docs = res_sentences + [
             [w for w in s.words if is_word(w)] for e in essays for s in e.sentences
         ]
-        self.vectorizer_ = TfidfVectorizer(analyzer=lambda ws: ws, sublinear_tf=True, min_df=1)
+        self.vectorizer_ = TfidfVectorizer(analyzer=segmented, sublinear_tf=True, min_df=1)
         self.vectorizer_.fit(docs or [["_"]])
         self.resolution_matrix_ = self.vectorizer_.transform(res_sentences or [["_"]])
         self.resolution_vector_ = self.vectorizer_.transform(
@@ -220,7 +226,7 @@ class RelevanceScorer:
         common = max(3, int(0.3 * len(essays)))
         self.common_words_ = {w for w, c in df.items() if c >= common}
         # Each body is compared with the resolution once, here; score() reuses it.
-        self._similarity = {(e.id, e.text): self._body_similarity(e) for e in essays}
+        self._similarity = {_text_key(e): self._body_similarity(e) for e in essays}
         sims = list(self._similarity.values())
         self.typical_similarity_ = float(np.median(sims)) if sims else 0.3
         self.off_topic_ = {
@@ -415,7 +421,7 @@ class RelevanceScorer:
 
     def _resolution_fit(self, essay: Essay) -> float:
         ids = resolution_ids(essay.norm.text)
-        sim = self._similarity.get((essay.id, essay.text))
+        sim = self._similarity.get(_text_key(essay))
         if sim is None:
             sim = self._body_similarity(essay)
         content = (

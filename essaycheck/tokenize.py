@@ -38,6 +38,11 @@ def is_word(token: str) -> bool:
     return any(c.isalnum() for c in token)
 
 
+def segmented(words: list[str]) -> list[str]:
+    """TF-IDF analyzer for sentences already segmented into words (a function, so it pickles)."""
+    return words
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans of ``text[start:end]``: every line is split by underthesea on its own."""
     from underthesea import sent_tokenize

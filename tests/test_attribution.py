@@ -8,6 +8,7 @@ from conftest import source_text
 
 from essaycheck.attribution import attribute, date_order
 from essaycheck.detect import CopyDetector
+from essaycheck.header import parse_date
 
 BODY = """I. Nội dung cơ bản của Nghị quyết
 Nghị quyết số 27-NQ/TW đặt ra yêu cầu kiểm soát quyền lực trong mọi khâu của bộ máy.
@@ -63,11 +64,15 @@ def test_the_earlier_dated_essay_is_the_likely_source(make_essays):
             "undated": essay_text("Lê Văn An", "Dược sĩ"),
         }
     )
-    who = date_order(late, early)
+
+    def order(x, y):
+        return date_order(x.id, parse_date(x.layout.date), y.id, parse_date(y.layout.date))
+
+    who = order(late, early)
     assert who.source == "early"
     assert "08/03/2024" in who.reason and "20/03/2024" in who.reason
-    assert date_order(early, undated).source == ""
-    assert date_order(early, early).source == ""
+    assert order(early, undated).source == ""
+    assert order(early, early).source == ""
 
 
 def redated(essay_id: str, date: str, name: str) -> str:

@@ -1,0 +1,122 @@
+"""The costly part of a check, kept on disk: a batch checked again with other thresholds only
+redoes what the thresholds change.
+
+What is kept, per batch (its documents, resolution, references, units and the detector settings
+that shape candidates and verification): the detector's :class:`~essaycheck.detect.Analysis`,
+the fitted :class:`~essaycheck.relevance.RelevanceScorer`, what the report says of each writer,
+and each essay's relevance with the copy profile and settings it was scored with. A re-run
+filters the verified pairs again and re-scores only essays whose profile or settings changed.
+Files are written with joblib and the newest few are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from .detect import Analysis, CopyDetector
+from .documents import Document
+from .matches import CopyProfile
+from .relevance import RelevanceScore, RelevanceScorer
+from .units import Unit
+
+# Thresholds applied after the analysis: changing them does not change the cache key.
+_DECISION_PARAMS = ("threshold", "min_match_words")
+
+
+@dataclass(frozen=True)
+class Writer:
+    """What the report says of an essay's writer, read from the prepared essay."""
+
+    source: str
+    author: str
+    role: str
+    unit: Unit
+    n_words: int
+    signature_mismatch: bool
+
+
+@dataclass
+class RunState:
+    """Everything a re-run of one batch needs without preparing its essays again."""
+
+    analysis: Analysis
+    scorer: RelevanceScorer
+    writers: dict[str, Writer]
+    resolution_title: str
+    scored: dict[str, tuple[dict[str, Any], CopyProfile, RelevanceScore]] = field(
+        default_factory=dict
+    )
+
+    def cached_relevance(
+        self, essay_id: str, params: dict[str, Any], profile: CopyProfile
+    ) -> RelevanceScore | None:
+        hit = self.scored.get(essay_id)
+        return hit[2] if hit and hit[0] == params and hit[1] == profile else None
+
+
+@lru_cache(maxsize=1)
+def _library_hash() -> str:
+    """A hash of the library's own code: a cache made by other code is not used."""
+    h = hashlib.blake2b(digest_size=8)
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def run_key(
+    documents: Sequence[Document],
+    resolution: str,
+    references: Sequence[Document],
+    units: Sequence[Unit],
+    detector: CopyDetector,
+) -> str:
+    """The content hash of a check's inputs, minus the thresholds applied after analysis."""
+    h = hashlib.blake2b(digest_size=16)
+
+    def add(*parts: object) -> None:
+        for part in parts:
+            h.update(str(part).encode("utf-8", "surrogatepass"))
+            h.update(b"\x1f")
+
+    params = detector.get_params()
+    analysed = {k: v for k, v in sorted(params.items()) if k not in _DECISION_PARAMS}
+    floors = CopyDetector.floors(detector.threshold, detector.min_match_words)
+    add(_library_hash(), analysed, floors, resolution, repr(list(units)))
+    for group in (documents, references):
+        add(len(group))
+        for d in group:
+            add(d.id, d.source, d.text, sorted(d.meta.items()))
+    return h.hexdigest()
+
+
+class RunCache:
+    """A folder of run states, one file per batch key, the newest ``keep`` kept."""
+
+    def __init__(self, folder: str | Path, keep: int = 4) -> None:
+        self.folder = Path(folder)
+        self.keep = keep
+
+    def load(self, key: str) -> RunState | None:
+        path = self.folder / f"{key}.joblib"
+        try:
+            state = joblib.load(path)
+        except (FileNotFoundError, EOFError, ValueError, AttributeError, ImportError):
+            return None  # none yet, or written by another version: analyse again
+        path.touch()  # recently used: kept longest
+        return state if isinstance(state, RunState) else None
+
+    def save(self, key: str, state: RunState) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f"{key}.tmp"
+        joblib.dump(state, tmp)
+        tmp.replace(self.folder / f"{key}.joblib")  # whole files only, even if interrupted
+        old = sorted(self.folder.glob("*.joblib"), key=lambda p: p.stat().st_mtime)
+        for path in old[: -self.keep]:
+            path.unlink(missing_ok=True)
