@@ -117,8 +117,8 @@ def _work_check(args: argparse.Namespace) -> dict:
     seen: dict[str, int] = {}
 
     class _Spy(pipeline.CopyDetector):  # records the candidate count, changes nothing else
-        def fit(self, *a, **k):
-            out = super().fit(*a, **k)
+        def decide(self, *a, **k):
+            out = super().decide(*a, **k)
             seen["n_candidates"] = int(getattr(self, "n_candidates_", -1))
             return out
 

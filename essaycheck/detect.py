@@ -38,7 +38,7 @@ from .tokenize import is_word, segmented
 RESOLUTION_ONLY_SHARE = 0.6  # body mostly resolution text: no personal work
 # Pairs are verified down to these floors (or the thresholds, if lower), so that a re-run with
 # other thresholds above them only filters again (see ``Analysis``).
-_FLOOR_SCORE, _FLOOR_WORDS = 0.1, 20
+_FLOOR_SCORE, _FLOOR_WORDS = 0.1, 40
 Runs = tuple[tuple[int, int], ...]  # [start, end) token runs
 
 
@@ -72,6 +72,7 @@ class VerifiedPair:
     b: int
     match: Match
     matched_words: int
+    shared_words: int  # words of the shingles both hold: a cheap bound on a shingle match
     runs: dict[str, Runs]
 
 
@@ -291,12 +292,15 @@ class CopyDetector(BaseEstimator):
             return []
         return [(int(a.own_sentences[i]), int(b.own_sentences[j]), s) for i, j, s in chain]
 
-    def _verify(self, a: _Text, b: _Text, shared_facts: int) -> tuple[Match, int] | None:
+    def _verify(self, a: _Text, b: _Text, shared_facts: int) -> tuple[Match, int, int] | None:
         k = self.shingle_size
         # Cheap bounds first: most candidates share a few stock shingles and no facts.
         n_common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
         maybe_paraphrase = shared_facts >= self.paraphrase_min_sentences
-        if n_common + k < min(self.min_match_words, _FLOOR_WORDS) and not maybe_paraphrase:
+        shared_words = n_common + k if n_common else 0
+        if shared_words < self.floors(self.threshold, self.min_match_words)[1] and (
+            not maybe_paraphrase
+        ):
             return None
         tps = (
             align(a.fp, b.fp, a.valid, b.valid, k, self.max_gap, self.min_passage_words)
@@ -341,7 +345,7 @@ class CopyDetector(BaseEstimator):
             method=method,
             passages=tuple(passages),
         )
-        return match, matched
+        return match, matched, shared_words if not maybe_paraphrase else matched
 
     @staticmethod
     def _passage(a: _Text, b: _Text, p: TokenPassage, method: str) -> Passage:
@@ -483,7 +487,7 @@ class CopyDetector(BaseEstimator):
             verified = self._verify(texts[a], texts[b], len(facts[a] & facts[b]))
             if verified is None:
                 continue
-            match, matched_words = verified
+            match, matched_words, shared_words = verified
             if texts[b].is_reference:
                 who = Attribution(match.b, "Trùng với bài mẫu / tài liệu tham khảo.")
             else:
@@ -505,7 +509,7 @@ class CopyDetector(BaseEstimator):
                 for n, side in ((a, "a"), (b, "b"))
             }
             match = replace(match, source=who.source, reason=who.reason)
-            pairs.append(VerifiedPair(a, b, match, matched_words, side_runs))
+            pairs.append(VerifiedPair(a, b, match, matched_words, shared_words, side_runs))
         timings["verify"] = time.perf_counter() - t0
         bases = tuple(self._basis(t) for t in texts)
         floors = self.floors(self.threshold, self.min_match_words)
@@ -525,7 +529,8 @@ class CopyDetector(BaseEstimator):
         kept = [
             p
             for p in analysis.pairs
-            if p.match.score >= self.threshold and p.matched_words >= self.min_match_words
+            if p.match.score >= self.threshold
+            and min(p.matched_words, p.shared_words) >= self.min_match_words
         ]
         kept = self._date_order(texts, kept)
         masks: dict[int, dict[str, list[np.ndarray]]] = {}

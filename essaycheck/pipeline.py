@@ -150,14 +150,15 @@ def check_documents(
         unit_of = {e.id: resolve_unit(e, units) for e in essays}
         names = {i: u.name for i, u in unit_of.items()}
         analysis = detector.analyse(essays, resolution, refs, names)
-        scorer = RelevanceScorer().fit(essays, res, references=refs)
-        writers = {e.id: _writer(e, unit_of[e.id]) for e in essays}
-        state = RunState(analysis, scorer, writers, resolution_title(res.norm.text))
-    detector.decide(state.analysis)
+    detector.decide(state.analysis if state else analysis)
     timings["copies"] = time.perf_counter() - t0
     timings.update({f"copies.{k}": v for k, v in detector.timings_.items()})
 
     t0 = stage("relevance", 2)
+    if new := state is None:
+        scorer = RelevanceScorer().fit(essays, res, references=refs)
+        writers = {e.id: _writer(e, unit_of[e.id]) for e in essays}
+        state = RunState(analysis, scorer, writers, resolution_title(res.norm.text))
     scorer = state.scorer.set_params(**RelevanceScorer(**config.relevance).get_params())
     params = scorer.get_params()
     profiles = detector.profiles_
@@ -186,7 +187,7 @@ def check_documents(
         )
     timings["relevance"] = time.perf_counter() - t0
     stage("report", 3)
-    if runs and (stale or prepared):
+    if runs and new:  # a re-run re-scores its few changed essays rather than save again
         runs.save(key, state)
     texts = {d.id: d.text for d in [*documents, *references]}
     return Report(
