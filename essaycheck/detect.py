@@ -33,7 +33,7 @@ from .header import parse_date
 from .matches import CopyGroup, CopyProfile, Match, Passage
 from .normalize import fold, normalize
 from .paraphrase import monotone_chain
-from .tokenize import is_word, segmented
+from .tokenize import is_word, segmented, syllables
 
 RESOLUTION_ONLY_SHARE = 0.6  # body mostly resolution text: no personal work
 # Pairs are verified down to these floors (or the thresholds, if lower), so that a re-run with
@@ -464,7 +464,7 @@ class CopyDetector(BaseEstimator):
         t0 = time.perf_counter()
         resolution = normalize(resolution).text  # once, for quotes and for facts
         texts = self._texts(essays, resolution, references)
-        resolution_words = set(fingerprint_text(resolution, 1).tokens)
+        resolution_words = set(syllables(resolution)[0])
         facts = self._facts(texts, resolution_words)
         timings["fingerprint"] = time.perf_counter() - t0
 
@@ -563,7 +563,7 @@ class CopyDetector(BaseEstimator):
 
     @staticmethod
     def _basis(t: _Text) -> TextBasis:
-        spans = t.fp.spans.astype(np.int32)
+        spans = t.fp.spans
         n = len(spans)
         original = np.zeros((n, 2), dtype=np.int32)
         if n:

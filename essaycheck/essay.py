@@ -11,7 +11,7 @@ from .normalize import Normalized, normalize
 from .tokenize import TokenCache, segment_words, split_sentences
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sentence:
     """A body sentence: span in the normalised text, its paragraph index and its words."""
 

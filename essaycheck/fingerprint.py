@@ -39,29 +39,30 @@ def shingle_hashes(tokens: list[str], k: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """Syllables of a text's body with offsets (into ``norm.text``) and their k-gram hashes."""
+    """A text's syllables as offsets (into ``norm.text``), which hold a digit, and the hashes of
+    their k-grams (the syllables themselves are not kept: a batch has millions)."""
 
     id: str
-    tokens: list[str]
-    spans: np.ndarray  # (n_tokens, 2)
+    spans: np.ndarray  # (n_tokens, 2) int32
+    digits: np.ndarray  # (n_tokens,) bool
     hashes: np.ndarray  # (n_tokens - k + 1,) uint64
 
     @property
     def n_tokens(self) -> int:
-        return len(self.tokens)
+        return len(self.spans)
+
+
+def fingerprint_text(text: str, k: int, id: str = "", offset: int = 0) -> Fingerprint:
+    """Fingerprint a plain text (a resolution, a list of stock phrases); spans + ``offset``."""
+    tokens, spans = syllables(text)
+    digits = np.fromiter((any(c.isdigit() for c in t) for t in tokens), bool, len(tokens))
+    return Fingerprint(id, (spans + offset).astype(np.int32), digits, shingle_hashes(tokens, k))
 
 
 def fingerprint(essay: Essay, k: int) -> Fingerprint:
     """Fingerprint the body of ``essay`` (header and closing left out)."""
     start, end = essay.layout.body_start, essay.layout.body_end
-    tokens, spans = syllables(essay.norm.text[start:end])
-    return Fingerprint(essay.id, tokens, spans + start, shingle_hashes(tokens, k))
-
-
-def fingerprint_text(text: str, k: int, id: str = "") -> Fingerprint:
-    """Fingerprint a plain text (a resolution, a list of stock phrases)."""
-    tokens, spans = syllables(text)
-    return Fingerprint(id, tokens, spans, shingle_hashes(tokens, k))
+    return fingerprint_text(essay.norm.text[start:end], k, essay.id, start)
 
 
 def _low32(value: np.uint64) -> int:

@@ -65,13 +65,44 @@ def _fix_tone(m: re.Match[str]) -> str:
     return _TONED_O_U[glide][tone] + base
 
 
+class Offsets:
+    """An int array ``a`` kept as the runs where ``a[i] - i`` is constant.
+
+    Normalisation shifts offsets only where it changes something (a quote, a run of spaces), so
+    a text of 5,000 characters needs a few dozen runs instead of 5,000 numbers.
+    """
+
+    __slots__ = ("_breaks", "_n", "_shifts")
+
+    def __init__(self, values: np.ndarray) -> None:
+        shift = np.asarray(values, dtype=np.int64) - np.arange(len(values))
+        change = np.flatnonzero(np.diff(shift)) + 1
+        self._breaks = np.concatenate([[0], change]).astype(np.int32)
+        self._shifts = shift[self._breaks].astype(np.int32) if len(values) else self._breaks
+        self._n = len(values)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, index: int | np.ndarray) -> int | np.ndarray:
+        i = np.asarray(index)
+        if ((i < 0) | (i >= self._n)).any():
+            raise IndexError("offset index out of range")
+        run = np.searchsorted(self._breaks, i, side="right") - 1
+        out = i + self._shifts[run]
+        return int(out) if out.ndim == 0 else out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return self[np.arange(self._n)].astype(dtype or np.int64)
+
+
 @dataclass(frozen=True)
 class Normalized:
     """Normalised text; normalised character ``i`` came from ``original[starts[i]:ends[i]]``."""
 
     text: str
-    starts: np.ndarray
-    ends: np.ndarray
+    starts: Offsets
+    ends: Offsets
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalised span ``[start, end)`` to the original text's span."""
@@ -158,7 +189,7 @@ def normalize(text: str) -> Normalized:
     out = out.strip()
     s, e = s[lead : lead + len(out)], e[lead : lead + len(out)]
     fixed = _OLD_STYLE.sub(_fix_tone, out)  # same length: offsets stay valid
-    return Normalized(fixed, s, e)
+    return Normalized(fixed, Offsets(s), Offsets(e))
 
 
 def _fold_char(c: str) -> str:

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import sqlite3
+import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
@@ -111,8 +112,9 @@ class TokenCache:
         return found
 
     def put_many(self, items: dict[str, list[list[str]]]) -> None:
-        self._memory.update(items)
-        if self.path is not None and items:
+        if self.path is None:  # a file cache is read back when needed: no copy in memory
+            self._memory.update(items)
+        elif items:
             with closing(self._connect()) as con, con:
                 con.executemany(
                     "INSERT OR REPLACE INTO words VALUES (?, ?)",
@@ -130,7 +132,7 @@ def segment_words(
     """
     cache = cache or TokenCache(None)
     keys = [_key(t) for t in texts]
-    found = cache.get_many(list(dict.fromkeys(keys)))
+    found = {k: _interned(v) for k, v in cache.get_many(list(dict.fromkeys(keys))).items()}
     todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
     if todo:
         jobs = n_jobs or os.cpu_count() or 1
@@ -140,7 +142,12 @@ def segment_words(
                 results = list(pool.map(_segment, [t for _, t in items], chunksize=16))
         else:
             results = [_segment(t) for _, t in items]
-        new = {k: r for (k, _), r in zip(items, results, strict=True)}
+        new = {k: _interned(r) for (k, _), r in zip(items, results, strict=True)}
         cache.put_many(new)
         found.update(new)
     return [found[k] for k in keys]
+
+
+def _interned(sentences: list[list[str]]) -> list[list[str]]:
+    # One string object per distinct word: a batch holds millions of words, few of them distinct.
+    return [[sys.intern(w) for w in sentence] for sentence in sentences]
