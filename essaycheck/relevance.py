@@ -90,6 +90,15 @@ class RelevanceScore:
         return LEVEL_NAMES[self.level]
 
 
+@dataclass(frozen=True)
+class _View:
+    """How an essay compares with the resolution: whole body, each sentence, numbers it cites."""
+
+    body: float
+    sentences: np.ndarray
+    ids: set[str]
+
+
 @dataclass
 class _Sentence:
     index: int
@@ -225,9 +234,9 @@ class RelevanceScorer(BaseEstimator):
                 df[w] = df.get(w, 0) + 1
         common = max(3, int(0.3 * len(essays)))
         self.common_words_ = {w for w, c in df.items() if c >= common}
-        # Each body is compared with the resolution once, here; score() reuses it.
-        self._similarity = {_text_key(e): self._body_similarity(e) for e in essays}
-        sims = list(self._similarity.values())
+        # Each body and sentence is compared with the resolution once, here; score() reuses it.
+        self._views = self._compare([*essays, *references])
+        sims = [self._views[_text_key(e)].body for e in essays]
         self.typical_similarity_ = float(np.median(sims)) if sims else 0.3
         self.off_topic_ = {
             e.id for e in [*essays, *references] if self._resolution_fit(e) < OFF_TOPIC_FIT
@@ -250,12 +259,30 @@ class RelevanceScorer(BaseEstimator):
             return own, own
         return own, self._raw(essay, replace(profile, taken=(), shared=()), unit)[0]
 
-    def _body_similarity(self, essay: Essay) -> float:
-        words = [w for s in essay.sentences for w in s.words if is_word(w)]
-        if not words:
-            return 0.0
-        v = self.vectorizer_.transform([words])
-        return float((v @ self.resolution_vector_.T).toarray()[0, 0])
+    def _compare(self, essays: Sequence[Essay], chunk: int = 500) -> dict[tuple[str, str], _View]:
+        """Cosine of each body, and the best cosine of each sentence, with the resolution, in
+        batches (one vectorizer call per batch, not per essay)."""
+        views = {}
+        for lo in range(0, len(essays), chunk):
+            part = essays[lo : lo + chunk]
+            sentences = [[w for w in s.words if is_word(w)] for e in part for s in e.sentences]
+            bodies = [[w for s in e.sentences for w in s.words if is_word(w)] for e in part]
+            sims = np.zeros(len(sentences), dtype=np.float32)
+            if sentences:
+                m = self.vectorizer_.transform(sentences) @ self.resolution_matrix_.T
+                sims = m.max(axis=1).toarray().ravel().astype(np.float32)
+            body = (self.vectorizer_.transform(bodies) @ self.resolution_vector_.T).toarray()
+            ends = np.cumsum([len(e.sentences) for e in part])
+            for e, b, stop in zip(part, body[:, 0], ends, strict=True):
+                key = _text_key(e)
+                views[key] = _View(
+                    float(b), sims[stop - len(e.sentences) : stop], resolution_ids(e.norm.text)
+                )
+        return views
+
+    def _view(self, essay: Essay) -> _View:
+        view = self._views.get(_text_key(essay))
+        return view if view is not None else self._compare([essay])[_text_key(essay)]
 
     # -- scoring ----------------------------------------------------------------------------
     def _profile_words(self, unit: Unit | None) -> set[str]:
@@ -281,10 +308,7 @@ class RelevanceScorer(BaseEstimator):
         parts = sentence_parts(essay)
         unit_phrases = unit.distinctive_phrases() if unit else set()
         profile_words = self._profile_words(unit)
-        vectors = self.vectorizer_.transform(
-            [[w for w in s.words if is_word(w)] for s in essay.sentences] or [["_"]]
-        )
-        res_sim = (vectors @ self.resolution_matrix_.T).toarray().max(axis=1, initial=0.0)
+        res_sim = self._view(essay).sentences
         out = []
         for i, s in enumerate(essay.sentences):
             raw = text[s.start : s.end]
@@ -420,10 +444,8 @@ class RelevanceScorer(BaseEstimator):
         return score, components, evidence, sents
 
     def _resolution_fit(self, essay: Essay) -> float:
-        ids = resolution_ids(essay.norm.text)
-        sim = self._similarity.get(_text_key(essay))
-        if sim is None:
-            sim = self._body_similarity(essay)
+        view = self._view(essay)
+        ids, sim = view.ids, view.body
         content = (
             min(1.0, sim / (0.8 * self.typical_similarity_)) if self.typical_similarity_ else 0
         )
