@@ -32,6 +32,7 @@ from .fingerprint import Fingerprint, fingerprint, fingerprint_text, minhash, to
 from .header import parse_date
 from .matches import CopyGroup, CopyProfile, Match, Passage
 from .normalize import fold, normalize
+from .parallel import map_shared
 from .paraphrase import monotone_chain
 from .tokenize import is_word, segmented, syllables
 
@@ -105,6 +106,21 @@ class _Text:
     own_vectors: csr_matrix | None = None  # TF-IDF rows of the own sentences
 
 
+@dataclass(frozen=True)
+class _PairState:
+    """What verifying a pair reads (shared with forked workers, never copied)."""
+
+    detector: CopyDetector
+    texts: list[_Text]
+    facts: list[set[str]]
+    unit_of: dict[str, str]
+    unit_facts: dict[str, Counter[str]]
+
+
+def _check_pair(state: _PairState, pair: tuple[int, int]) -> VerifiedPair | None:
+    return state.detector._check_pair(state, *pair)
+
+
 class CopyDetector(BaseEstimator):
     """Find copied essays in a batch, and copies of reference texts.
 
@@ -126,6 +142,7 @@ class CopyDetector(BaseEstimator):
     paraphrase_similarity, paraphrase_min_sentences, paraphrase_min_share: a paraphrase is a
         chain of at least ``min_sentences`` similar sentences in the same order, covering at
         least ``min_share`` of the shorter essay's own sentences.
+    n_jobs: processes verifying candidate pairs in a large batch (``None``: all cores).
     """
 
     def __init__(
@@ -147,6 +164,7 @@ class CopyDetector(BaseEstimator):
         paraphrase_similarity: float = 0.35,
         paraphrase_min_sentences: int = 4,
         paraphrase_min_share: float = 0.4,
+        n_jobs: int | None = 1,
     ) -> None:
         self.threshold = threshold
         self.min_match_words = min_match_words
@@ -165,6 +183,7 @@ class CopyDetector(BaseEstimator):
         self.paraphrase_similarity = paraphrase_similarity
         self.paraphrase_min_sentences = paraphrase_min_sentences
         self.paraphrase_min_share = paraphrase_min_share
+        self.n_jobs = n_jobs
 
     # -- stage 1 -----------------------------------------------------------------------------
     def _texts(
@@ -481,39 +500,44 @@ class CopyDetector(BaseEstimator):
         for t, f in zip(texts, facts, strict=True):
             if not t.is_reference:
                 unit_facts.setdefault(unit_of[t.essay.id], Counter()).update(f)
-        pairs = []
-        for i, j in sorted(candidates):
-            a, b = (i, j) if not texts[i].is_reference else (j, i)
-            verified = self._verify(texts[a], texts[b], len(facts[a] & facts[b]))
-            if verified is None:
-                continue
-            match, matched_words, shared_words = verified
-            if texts[b].is_reference:
-                who = Attribution(match.b, "Trùng với bài mẫu / tài liệu tham khảo.")
-            else:
-                ea, eb = texts[a].essay, texts[b].essay
-                who = attribute(
-                    ea,
-                    eb,
-                    (unit_of[ea.id], unit_of[eb.id]),
-                    facts[a] & facts[b],
-                    unit_facts,
-                    (match.coverage_a, match.coverage_b) if match.method == "shingle" else None,
-                )
-            shared = facts[a] & facts[b]
-            side_runs = {
-                side: tuple(runs(self._side_mask(texts[n], match, side)))
-                for n, side in ((a, "a"), (b, "b"))
-            } | {
-                f"{side}_facts": tuple(runs(self._fact_mask(texts[n], shared)))
-                for n, side in ((a, "a"), (b, "b"))
-            }
-            match = replace(match, source=who.source, reason=who.reason)
-            pairs.append(VerifiedPair(a, b, match, matched_words, shared_words, side_runs))
+        state = _PairState(self, texts, facts, unit_of, unit_facts)
+        verified = map_shared(_check_pair, state, sorted(candidates), self.n_jobs, 4000)
+        pairs = [p for p in verified if p is not None]
         timings["verify"] = time.perf_counter() - t0
         bases = tuple(self._basis(t) for t in texts)
         floors = self.floors(self.threshold, self.min_match_words)
         return Analysis(bases, tuple(pairs), floors, len(candidates), timings)
+
+    def _check_pair(self, state: _PairState, i: int, j: int) -> VerifiedPair | None:
+        """Verify one candidate pair and gather its evidence of direction."""
+        texts, facts = state.texts, state.facts
+        a, b = (i, j) if not texts[i].is_reference else (j, i)
+        shared = facts[a] & facts[b]
+        verified = self._verify(texts[a], texts[b], len(shared))
+        if verified is None:
+            return None
+        match, matched_words, shared_words = verified
+        if texts[b].is_reference:
+            who = Attribution(match.b, "Trùng với bài mẫu / tài liệu tham khảo.")
+        else:
+            ea, eb = texts[a].essay, texts[b].essay
+            who = attribute(
+                ea,
+                eb,
+                (state.unit_of[ea.id], state.unit_of[eb.id]),
+                shared,
+                state.unit_facts,
+                (match.coverage_a, match.coverage_b) if match.method == "shingle" else None,
+            )
+        side_runs = {
+            side: tuple(runs(self._side_mask(texts[n], match, side)))
+            for n, side in ((a, "a"), (b, "b"))
+        } | {
+            f"{side}_facts": tuple(runs(self._fact_mask(texts[n], shared)))
+            for n, side in ((a, "a"), (b, "b"))
+        }
+        match = replace(match, source=who.source, reason=who.reason)
+        return VerifiedPair(a, b, match, matched_words, shared_words, side_runs)
 
     @staticmethod
     def floors(threshold: float, min_match_words: int) -> tuple[float, int]:

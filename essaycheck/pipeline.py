@@ -18,6 +18,7 @@ from .detect import CopyDetector
 from .documents import Document, ReadError
 from .essay import Essay, prepare
 from .matches import CopyGroup, CopyProfile, Match
+from .parallel import map_shared
 from .readers import read_batch, read_text
 from .relevance import RelevanceScore, RelevanceScorer, prepare_resolution
 from .run_cache import RunCache, RunState, Writer, run_key
@@ -99,6 +100,11 @@ def _flags(profile: CopyProfile, relevance: RelevanceScore, writer: Writer) -> t
     return tuple(flags)
 
 
+def _score(shared: tuple, essay_id: str) -> RelevanceScore:
+    scorer, prepared, profiles, writers = shared
+    return scorer.score(prepared[essay_id], profiles[essay_id], writers[essay_id].unit)
+
+
 def _writer(essay: Essay, unit: Unit) -> Writer:
     signature, author = essay.layout.signature, essay.layout.author
     mismatch = bool(signature and author and signature.lower() != author.lower())
@@ -131,7 +137,7 @@ def check_documents(
             progress(name, step, 4)
         return time.perf_counter()
 
-    detector = CopyDetector(**config.detector)
+    detector = CopyDetector(**{"n_jobs": config.n_jobs, **config.detector})
     runs = config.run_cache()
     key = run_key(documents, resolution, references, units, detector) if runs else ""
     state = runs.load(key) if runs else None
@@ -165,9 +171,10 @@ def check_documents(
     stale = [d for d in documents if state.cached_relevance(d.id, params, profiles[d.id]) is None]
     missing = [d for d in stale if d.id not in prepared]
     prepared |= {e.id: e for e in prepare(missing, cache, config.n_jobs)} if missing else {}
-    for d in stale:
-        rel = scorer.score(prepared[d.id], profiles[d.id], state.writers[d.id].unit)
-        state.scored[d.id] = (params, profiles[d.id], rel)
+    shared = (scorer, prepared, profiles, state.writers)
+    ids = [d.id for d in stale]
+    for i, rel in zip(ids, map_shared(_score, shared, ids, config.n_jobs), strict=True):
+        state.scored[i] = (params, profiles[i], rel)
     results = []
     for d in documents:
         profile, rel, writer = profiles[d.id], state.scored[d.id][2], state.writers[d.id]
