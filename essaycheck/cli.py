@@ -29,7 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--config", help="TOML settings ([detector], [relevance], cache, n_jobs)")
     c.add_argument("--threshold", type=float, help="copy threshold (pair coverage, 0-1)")
     c.add_argument("--min-match-words", type=int, help="fewest matched words for a copy")
-    c.add_argument("--no-cache", action="store_true", help="do not use the token cache")
+    c.add_argument("--no-cache", action="store_true", help="do not use the token and run caches")
     c.add_argument("--jobs", type=int, help="processes for word segmentation")
     c.add_argument("--no-texts", action="store_true", help="leave essay texts out of the JSON")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
