@@ -6,7 +6,7 @@ Pipeline: read -> normalise -> tokenize -> detect copies -> score relevance -> r
 
 from importlib.metadata import PackageNotFoundError, version
 
-from .detect import CopyDetector
+from .detect import Analysis, CopyDetector
 from .documents import Document, ReadError
 from .essay import Essay, Sentence, prepare
 from .evaluate import (
@@ -38,6 +38,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "Analysis",
     "Config",
     "CopyDetector",
     "CopyEvaluation",
