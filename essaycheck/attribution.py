@@ -65,12 +65,13 @@ def _bigrams(text: str) -> np.ndarray:
     return np.unique(fingerprint_text(text, 2).hashes)
 
 
-def _duty_words(x: Essay, y: Essay, units: tuple[str, str], common: np.ndarray) -> np.ndarray:
-    """Word pairs of x's header role and duty that y's header, the units and ``common`` lack."""
+def _duty_words(x: Essay, y: Essay, units: tuple[str, str]) -> np.ndarray:
+    """Word pairs of x's header role and duty that y's header and the units lack (a duty that
+    echoes the resolution still counts: "phổ biến, giáo dục pháp luật" is a real duty)."""
     own = _bigrams(f"{x.role}\n{x.layout.duty}")
     names = "\n".join((*units, x.unit, y.unit, x.layout.cell, y.layout.cell))
     other = _bigrams(f"{y.role}\n{y.layout.duty}\n{y.norm.text[: y.layout.body_start]}\n{names}")
-    return np.setdiff1d(np.setdiff1d(own, other, assume_unique=True), common, assume_unique=True)
+    return np.setdiff1d(own, other, assume_unique=True)
 
 
 def _first_person(essay: Essay) -> np.ndarray:
@@ -80,9 +81,9 @@ def _first_person(essay: Essay) -> np.ndarray:
     return _bigrams("\n".join(t for t in said if _FIRST_PERSON.search(t.lower())))
 
 
-def _speaks_of(a: Essay, b: Essay, units: tuple[str, str], common: np.ndarray) -> Attribution:
+def _speaks_of(a: Essay, b: Essay, units: tuple[str, str]) -> Attribution:
     """The side whose header duties the first-person sentences of the other side speak of."""
-    duty_a, duty_b = _duty_words(a, b, units, common), _duty_words(b, a, units, common)
+    duty_a, duty_b = _duty_words(a, b, units), _duty_words(b, a, units)
     said_a, said_b = _first_person(a), _first_person(b)
     for x, y, dx, dy, sx, sy in (
         (a, b, duty_a, duty_b, said_a, said_b),
@@ -115,14 +116,12 @@ def attribute(
     shared_facts: set[str],
     unit_facts: dict[str, Counter[str]],
     coverage: tuple[float, float] | None = None,
-    common: np.ndarray | None = None,
 ) -> Attribution:
     """Decide which of two matched essays is the source, from signature, role and unit facts.
 
     ``units`` are the two writers' units, ``shared_facts`` the
     rare facts both texts hold and ``unit_facts`` how many essays of each unit hold each fact;
-    ``coverage`` (each side's share inside a word-for-word match) tells a lifted section;
-    ``common`` are word-pair hashes (of the resolution) that say nothing about a writer's duty.
+    ``coverage`` (each side's share inside a word-for-word match) tells a lifted section.
     Dates are not used here: see :func:`date_order`.
     """
     for x, y in ((a, b), (b, a)):
@@ -154,7 +153,7 @@ def attribute(
         return Attribution(a.id, f"Đoạn văn tự nhận là '{own_a}', đúng chức vụ của bài {a.id}.")
     if own_b and not own_a and not other_b:
         return Attribution(b.id, f"Đoạn văn tự nhận là '{own_b}', đúng chức vụ của bài {b.id}.")
-    who = _speaks_of(a, b, units, np.zeros(0, np.uint64) if common is None else common)
+    who = _speaks_of(a, b, units)
     if who.source:
         return who
     # A section lifted word for word: nearly all of one text lies inside the other.

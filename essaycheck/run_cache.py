@@ -12,6 +12,8 @@ Files are written with joblib and the newest few are kept.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -107,16 +109,20 @@ class RunCache:
         path = self.folder / f"{key}.joblib"
         try:
             state = joblib.load(path)
-        except (FileNotFoundError, EOFError, ValueError, AttributeError, ImportError):
-            return None  # none yet, or written by another version: analyse again
+        except FileNotFoundError:
+            return None
+        except Exception:  # truncated, or written by other code: analyse again, never fail
+            path.unlink(missing_ok=True)
+            return None
         path.touch()  # recently used: kept longest
         return state if isinstance(state, RunState) else None
 
     def save(self, key: str, state: RunState) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.folder / f"{key}.tmp"
-        joblib.dump(state, tmp)
-        tmp.replace(self.folder / f"{key}.joblib")  # whole files only, even if interrupted
+        fd, name = tempfile.mkstemp(suffix=".tmp", dir=self.folder)  # one per writer
+        os.close(fd)
+        joblib.dump(state, name)
+        Path(name).replace(self.folder / f"{key}.joblib")  # whole files only, even if interrupted
         old = sorted(self.folder.glob("*.joblib"), key=lambda p: p.stat().st_mtime)
         for path in old[: -self.keep]:
             path.unlink(missing_ok=True)

@@ -67,3 +67,12 @@ def test_other_inputs_or_lower_floors_are_analysed_again(cached, monkeypatch):
     check(*ARGS, config=cached(detector={"threshold": 0.05}))  # below the verified floor
     check(*ARGS, config=cached(detector={"shingle_size": 6}))  # other candidates
     assert len(calls) == 3
+
+
+def test_a_damaged_run_file_is_analysed_again(cached, tmp_path):
+    first = check(*ARGS, config=cached())
+    (run_file,) = (tmp_path / "runs").glob("*.joblib")
+    run_file.write_bytes(b"not a pickle")
+    again = check(*ARGS, config=cached())
+    assert same(first, again)
+    assert run_file.exists() and run_file.stat().st_size > 1000  # written anew
