@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -98,14 +99,28 @@ def run_key(
     return h.hexdigest()
 
 
+_writers: list[threading.Thread] = []  # saves still running in the background
+
+
 class RunCache:
-    """A folder of run states, one file per batch key, the newest ``keep`` kept."""
+    """A folder of run states, one file per batch key, the newest ``keep`` kept.
+
+    Saving runs in a background thread (the report is ready before its cache is written; the
+    interpreter waits for the thread before it exits), and loading waits for pending saves.
+    """
 
     def __init__(self, folder: str | Path, keep: int = 4) -> None:
         self.folder = Path(folder)
         self.keep = keep
 
+    @staticmethod
+    def wait() -> None:
+        """Wait until every background save has been written."""
+        while _writers:
+            _writers.pop().join()
+
     def load(self, key: str) -> RunState | None:
+        self.wait()
         path = self.folder / f"{key}.joblib"
         try:
             state = joblib.load(path)
@@ -118,11 +133,23 @@ class RunCache:
         return state if isinstance(state, RunState) else None
 
     def save(self, key: str, state: RunState) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(suffix=".tmp", dir=self.folder)  # one per writer
-        os.close(fd)
-        joblib.dump(state, name)
-        Path(name).replace(self.folder / f"{key}.joblib")  # whole files only, even if interrupted
-        old = sorted(self.folder.glob("*.joblib"), key=lambda p: p.stat().st_mtime)
-        for path in old[: -self.keep]:
-            path.unlink(missing_ok=True)
+        """Write ``state`` under ``key`` in a background thread."""
+        thread = threading.Thread(target=self._write, args=(key, state), name="essaycheck-save")
+        thread.start()
+        _writers.append(thread)
+
+    def _write(self, key: str, state: RunState) -> None:
+        tmp = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(suffix=".tmp", dir=self.folder)  # one per writer
+            os.close(fd)
+            tmp = Path(name)
+            joblib.dump(state, tmp)
+            tmp.replace(self.folder / f"{key}.joblib")  # whole files only
+            old = sorted(self.folder.glob("*.joblib"), key=lambda p: p.stat().st_mtime)
+            for path in old[: -self.keep]:
+                path.unlink(missing_ok=True)
+        except OSError:  # a full disk or a read-only folder: the next run analyses again
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)

@@ -8,6 +8,7 @@ from conftest import SAMPLES
 import essaycheck.pipeline as pipeline
 from essaycheck import Config, check
 from essaycheck.report import to_dict
+from essaycheck.run_cache import RunCache
 
 ARGS = (
     [SAMPLES / "batch"],
@@ -71,8 +72,10 @@ def test_other_inputs_or_lower_floors_are_analysed_again(cached, monkeypatch):
 
 def test_a_damaged_run_file_is_analysed_again(cached, tmp_path):
     first = check(*ARGS, config=cached())
+    RunCache.wait()  # saved in the background
     (run_file,) = (tmp_path / "runs").glob("*.joblib")
     run_file.write_bytes(b"not a pickle")
     again = check(*ARGS, config=cached())
+    RunCache.wait()
     assert same(first, again)
     assert run_file.exists() and run_file.stat().st_size > 1000  # written anew
