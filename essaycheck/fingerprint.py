@@ -55,7 +55,7 @@ class Fingerprint:
 def fingerprint_text(text: str, k: int, id: str = "", offset: int = 0) -> Fingerprint:
     """Fingerprint a plain text (a resolution, a list of stock phrases); spans + ``offset``."""
     tokens, spans = syllables(text)
-    digits = np.fromiter((any(c.isdigit() for c in t) for t in tokens), bool, len(tokens))
+    digits = np.array([not t.isalpha() for t in tokens], dtype=bool)  # a figure or a code
     return Fingerprint(id, (spans + offset).astype(np.int32), digits, shingle_hashes(tokens, k))
 
 
@@ -65,22 +65,19 @@ def fingerprint(essay: Essay, k: int) -> Fingerprint:
     return fingerprint_text(essay.norm.text[start:end], k, essay.id, start)
 
 
-def _low32(value: np.uint64) -> int:
-    return int(value) & 0xFFFFFFFF
-
-
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     # Drawing the permutations is the costly part of a new MinHash: draw them once.
-    return MinHash(num_perm=num_perm, hashfunc=_low32).permutations
+    return MinHash(num_perm=num_perm, hashfunc=int).permutations
 
 
 def minhash(values: Iterable[int] | np.ndarray, num_perm: int) -> MinHash:
-    """A datasketch MinHash of a set of uint64 hashes (already hashed: the identity is used)."""
+    """A datasketch MinHash of a set of uint64 hashes (already hashed: their low 32 bits are
+    used as they are, as plain ints, so datasketch's per-value hash call is a cheap ``int``)."""
     m = MinHash(
-        num_perm=num_perm, hashfunc=_low32, permutations=_permutations(num_perm), scheme="affine32"
+        num_perm=num_perm, hashfunc=int, permutations=_permutations(num_perm), scheme="affine32"
     )
-    arr = np.unique(np.asarray(list(values) if isinstance(values, set) else values, np.uint64))
+    arr = np.asarray(list(values) if isinstance(values, set) else values, np.uint64)
     if len(arr):
-        m.update_batch(arr)
+        m.update_batch(np.unique(arr & np.uint64(0xFFFFFFFF)).tolist())
     return m
