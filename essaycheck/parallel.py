@@ -7,6 +7,7 @@ results cross process boundaries.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -40,10 +41,12 @@ def map_shared(
     size = -(-len(items) // (jobs * chunks_per_job))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     _STATE = state
+    gc.freeze()  # the collector in a worker would touch, so copy, every shared object's page
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(jobs, mp_context=context) as pool:
             parts = list(pool.map(_run, [fn] * len(chunks), chunks))
     finally:
+        gc.unfreeze()
         _STATE = None
     return [r for part in parts for r in part]
