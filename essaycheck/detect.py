@@ -4,8 +4,13 @@ Stages (each a method, timed in ``timings_``):
 1. fingerprint bodies; mask resolution quotes and boilerplate learned from the batch;
 2. candidates: MinHash LSH over whole bodies, over windows (a copied section inside a longer essay
    is still found) and over rare facts (a paraphrase keeps its figures and names);
-3. verify each candidate: shingle passages (seed-extend-filter) and sentence chains (paraphrase);
-4. copy groups as connected components of confirmed matches.
+3. verify each candidate: shingle passages (seed-extend-filter) and sentence chains (paraphrase),
+   with the evidence of who copied whom;
+4. decide: the pairs above the thresholds, directions by date, profiles, and copy groups as
+   connected components of confirmed matches.
+
+Stages 1-3 (``analyse``) do not depend on ``threshold`` or ``min_match_words`` (down to floors)
+and return an ``Analysis``; stage 4 (``decide``) is cheap, so other thresholds need only it.
 """
 
 from __future__ import annotations
