@@ -242,22 +242,25 @@ class RelevanceScorer(BaseEstimator):
             e.id for e in [*essays, *references] if self._resolution_fit(e) < OFF_TOPIC_FIT
         }
         if levels is not None:
-            pairs = [
-                self._own_and_written(e, (profiles or {}).get(e.id), (unit_of or {}).get(e.id))
-                for e in essays
-            ]
-            own, written = ([p[i] for p in pairs] for i in (0, 1))
+            own, written = [], []
+            for e in essays:
+                profile, unit = (profiles or {}).get(e.id), (unit_of or {}).get(e.id)
+                own.append(self._raw(e, profile, unit)[0])
+                as_written = self._written(e, profile, unit)
+                written.append(own[-1] if as_written is None else as_written)
             self.cutpoints = fit_cutpoints(own, list(levels), written)
         return self
 
-    def _own_and_written(
+    def _written(
         self, essay: Essay, profile: CopyProfile | None, unit: Unit | None
-    ) -> tuple[float, float]:
-        """The score of the writer's own text, and of the text as written (copies counted)."""
-        own = self._raw(essay, profile, unit)[0]
+    ) -> float | None:
+        """The score of the text as written, copied parts counted, when the essay copied from
+        essays on this resolution (a copied liên hệ is then "generic", level 1); else None."""
         if profile is None or not (profile.taken or profile.shared):
-            return own, own
-        return own, self._raw(essay, replace(profile, taken=(), shared=()), unit)[0]
+            return None
+        if self.off_topic_.intersection(profile.partners):
+            return None
+        return self._raw(essay, replace(profile, taken=(), shared=()), unit)[0]
 
     def _compare(self, essays: Sequence[Essay], chunk: int = 500) -> dict[tuple[str, str], _View]:
         """Cosine of each body, and the best cosine of each sentence, with the resolution, in
@@ -462,14 +465,12 @@ class RelevanceScorer(BaseEstimator):
         score, components, evidence, sents = self._raw(essay, profile, unit)
         missing = _missing(components, sents, profile)
         level = int(np.searchsorted(self.cutpoints, score, side="right"))
-        copied = profile is not None and bool(profile.taken or profile.shared)
-        if level == 0 and copied and not self.off_topic_.intersection(profile.partners):
-            # A liên hệ that is there but not the writer's own is "generic" (level 1), which
-            # keeps it apart from an essay with no liên hệ at all.
-            written = self._raw(essay, replace(profile, taken=(), shared=()), unit)[0]
-            if written >= self.cutpoints[0]:
-                score, level = float(self.cutpoints[0]), 1
-                missing.append("Phần liên hệ có nhưng chép từ bài khác: chỉ được tính mức 1.")
+        # A liên hệ that is there but not the writer's own is "generic" (level 1), which keeps
+        # it apart from an essay with no liên hệ at all.
+        written = self._written(essay, profile, unit) if level == 0 else None
+        if written is not None and written >= self.cutpoints[0]:
+            score, level = float(self.cutpoints[0]), 1
+            missing.append("Phần liên hệ có nhưng chép từ bài khác: chỉ được tính mức 1.")
         return RelevanceScore(
             score=round(score, 1),
             level=level,
