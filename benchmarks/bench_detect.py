@@ -67,14 +67,9 @@ def _rss_now_mb() -> float:
 def library_version() -> str:
     """Hash of the library's source: the library is edited while benchmarks run, so every
     measurement says which version it measured."""
-    import hashlib
+    from essaycheck.run_cache import library_hash
 
-    import essaycheck
-
-    h = hashlib.blake2b(digest_size=6)
-    for path in sorted(Path(essaycheck.__file__).parent.rglob("*.py")):
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    return library_hash()
 
 
 def _peaks() -> dict[str, float]:

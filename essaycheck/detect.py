@@ -78,7 +78,7 @@ class VerifiedPair:
     b: int
     match: Match
     matched_words: int
-    shared_words: int  # words of the shingles both hold: a cheap bound on a shingle match
+    shared_words: int  # words of the shingles both hold (matched words for a paraphrase)
     runs: dict[str, Runs]
 
 
@@ -322,9 +322,8 @@ class CopyDetector(BaseEstimator):
         n_common = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
         maybe_paraphrase = shared_facts >= self.paraphrase_min_sentences
         shared_words = n_common + k if n_common else 0
-        if shared_words < self.floors(self.threshold, self.min_match_words)[1] and (
-            not maybe_paraphrase
-        ):
+        floor_score, floor_words = self.floors(self.threshold, self.min_match_words)
+        if shared_words < floor_words and not maybe_paraphrase:
             return None
         tps = (
             align(a.fp, b.fp, a.valid, b.valid, k, self.max_gap, self.min_passage_words)
@@ -349,7 +348,6 @@ class CopyDetector(BaseEstimator):
         cov_a, cov_b = mask_a.sum() / na, mask_b.sum() / nb
         matched = min(int(mask_a.sum()), int(mask_b.sum()))
         score = max(cov_a, cov_b)
-        floor_score, floor_words = self.floors(self.threshold, self.min_match_words)
         if matched < floor_words or score < floor_score:
             return None  # below any threshold worth re-running with
         method = "shingle" if tps else "paraphrase"
@@ -369,7 +367,8 @@ class CopyDetector(BaseEstimator):
             method=method,
             passages=tuple(passages),
         )
-        return match, matched, shared_words if not maybe_paraphrase else matched
+        # The shared-shingle bound says nothing about a paraphrase: only its matched words count.
+        return match, matched, matched if maybe_paraphrase else shared_words
 
     @staticmethod
     def _passage(a: _Text, b: _Text, p: TokenPassage, method: str) -> Passage:

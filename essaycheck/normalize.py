@@ -92,9 +92,6 @@ class Offsets:
         out = i + self._shifts[run]
         return int(out) if out.ndim == 0 else out
 
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        return self[np.arange(self._n)].astype(dtype or np.int64)
-
 
 @dataclass(frozen=True)
 class Normalized:

@@ -35,7 +35,7 @@ def map_shared(
     """``[fn(state, item) for item in items]``, on ``n_jobs`` forked processes (default: all
     cores) when there are at least ``min_items``; ``fn`` must be a module-level function."""
     global _STATE
-    jobs = min(n_jobs or os.cpu_count() or 1, len(items) // max(1, min_items // 2) or 1)
+    jobs = n_jobs or os.cpu_count() or 1
     if jobs <= 1 or len(items) < min_items or "fork" not in multiprocessing.get_all_start_methods():
         return [fn(state, item) for item in items]
     size = -(-len(items) // (jobs * chunks_per_job))

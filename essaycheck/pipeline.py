@@ -165,19 +165,18 @@ def check_documents(
         scorer = RelevanceScorer().fit(essays, res, references=refs)
         writers = {e.id: _writer(e, unit_of[e.id]) for e in essays}
         state = RunState(analysis, scorer, writers, resolution_title(res.norm.text))
-    scorer = state.scorer.set_params(**RelevanceScorer(**config.relevance).get_params())
-    params = scorer.get_params()
+    state.set_relevance_params(RelevanceScorer(**config.relevance).get_params())
     profiles = detector.profiles_
-    stale = [d for d in documents if state.cached_relevance(d.id, params, profiles[d.id]) is None]
+    stale = [d for d in documents if state.cached_relevance(d.id, profiles[d.id]) is None]
     missing = [d for d in stale if d.id not in prepared]
-    prepared |= {e.id: e for e in prepare(missing, cache, config.n_jobs)} if missing else {}
-    shared = (scorer, prepared, profiles, state.writers)
+    prepared |= {e.id: e for e in prepare(missing, cache, config.n_jobs)}
+    shared = (state.scorer, prepared, profiles, state.writers)
     ids = [d.id for d in stale]
     for i, rel in zip(ids, map_shared(_score, shared, ids, config.n_jobs), strict=True):
-        state.scored[i] = (params, profiles[i], rel)
+        state.scored[i] = (profiles[i], rel)
     results = []
     for d in documents:
-        profile, rel, writer = profiles[d.id], state.scored[d.id][2], state.writers[d.id]
+        profile, rel, writer = profiles[d.id], state.scored[d.id][1], state.writers[d.id]
         results.append(
             EssayResult(
                 id=d.id,

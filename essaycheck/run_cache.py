@@ -53,21 +53,25 @@ class RunState:
     scorer: RelevanceScorer
     writers: dict[str, Writer]
     resolution_title: str
-    scored: dict[str, tuple[dict[str, Any], CopyProfile, RelevanceScore]] = field(
-        default_factory=dict
-    )
+    scored: dict[str, tuple[CopyProfile, RelevanceScore]] = field(default_factory=dict)
 
-    def cached_relevance(
-        self, essay_id: str, params: dict[str, Any], profile: CopyProfile
-    ) -> RelevanceScore | None:
+    def cached_relevance(self, essay_id: str, profile: CopyProfile) -> RelevanceScore | None:
+        """The relevance scored for this essay with this profile, by ``scorer`` as it is."""
         hit = self.scored.get(essay_id)
-        return hit[2] if hit and hit[0] == params and hit[1] == profile else None
+        return hit[1] if hit and hit[0] == profile else None
+
+    def set_relevance_params(self, params: dict[str, Any]) -> None:
+        """Set the scorer's settings; scores made with other settings are forgotten."""
+        if self.scorer.get_params() != params:
+            self.scorer.set_params(**params)
+            self.scored.clear()
 
 
 @lru_cache(maxsize=1)
-def _library_hash() -> str:
-    """A hash of the library's own code: a cache made by other code is not used."""
-    h = hashlib.blake2b(digest_size=8)
+def library_hash() -> str:
+    """A hash of the library's own code (as first read by this process): a cache made by other
+    code is not used, and benchmarks say which version they measured."""
+    h = hashlib.blake2b(digest_size=6)
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -91,7 +95,7 @@ def run_key(
     params = detector.get_params()
     analysed = {k: v for k, v in sorted(params.items()) if k not in _DECISION_PARAMS}
     floors = CopyDetector.floors(detector.threshold, detector.min_match_words)
-    add(_library_hash(), analysed, floors, resolution, repr(list(units)))
+    add(library_hash(), analysed, floors, resolution, repr(list(units)))
     for group in (documents, references):
         add(len(group))
         for d in group:

@@ -108,7 +108,7 @@ class TokenCache:
                     marks = ",".join("?" * len(chunk))
                     sql = f"SELECT key, value FROM words WHERE key IN ({marks})"
                     for key, value in con.execute(sql, chunk):
-                        found[key] = json.loads(value)
+                        found[key] = _interned(json.loads(value))
         return found
 
     def put_many(self, items: dict[str, list[list[str]]]) -> None:
@@ -132,7 +132,7 @@ def segment_words(
     """
     cache = cache or TokenCache(None)
     keys = [_key(t) for t in texts]
-    found = {k: _interned(v) for k, v in cache.get_many(list(dict.fromkeys(keys))).items()}
+    found = cache.get_many(list(dict.fromkeys(keys)))
     todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
     if todo:
         jobs = n_jobs or os.cpu_count() or 1
