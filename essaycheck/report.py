@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -130,10 +133,25 @@ def to_dict(report: Report, include_texts: bool = True) -> dict[str, Any]:
     return data
 
 
+def _write_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path`` and move it into place: a failure
+    leaves the previous file (or none), never a truncated report."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:40]}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_json(report: Report, path: str | Path, include_texts: bool = True) -> None:
-    Path(path).write_text(
-        json.dumps(to_dict(report, include_texts), ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    text = json.dumps(to_dict(report, include_texts), ensure_ascii=False, indent=1)
+    # A file name read from a non-UTF-8 file system holds lone surrogates ("\udcff"): written as
+    # JSON escapes they stay valid UTF-8 and read back as the same string.
+    _write_atomic(path, text.encode("utf-8", "backslashreplace"))
 
 
 def from_dict(data: dict[str, Any]) -> Report:
@@ -263,10 +281,48 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
     }
 
 
+# Cells a spreadsheet would read as a formula (CSV injection, OWASP): = + - @ and tab/CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters an xlsx file cannot hold (openpyxl refuses them): C0 controls but tab, LF, CR.
+_ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def escape_cell(value: object) -> object:
+    """A text cell made safe for a spreadsheet: a formula-leading text gets a leading ``'`` (shown
+    as text, never evaluated), and characters an xlsx cannot hold are dropped. Numbers, dates
+    and other values are returned unchanged."""
+    if not isinstance(value, str):
+        return value
+    value = _ILLEGAL_XLSX.sub("", value)
+    if value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell (and column name) passed through :func:`escape_cell`."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(escape_cell)
+    out.columns = [escape_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as CSV for Excel: formula-leading cells escaped, UTF-8 with a byte-order mark (so
+    that Excel shows the accents)."""
+    text = escape_frame(frame).to_csv(index=False)
+    return text.encode("utf-8-sig", "backslashreplace")
+
+
 def write_xlsx(
-    report: Report, path: str | Path, extra: dict[str, pd.DataFrame] | None = None
+    report: Report, path: str | Path | Any, extra: dict[str, pd.DataFrame] | None = None
 ) -> None:
-    """Write the report's tables (and ``extra`` ones, e.g. reviewer decisions) as sheets."""
+    """Write the report's tables (and ``extra`` ones, e.g. reviewer decisions) as sheets.
+
+    Every text cell goes through :func:`escape_cell`: a file name, a header field or a comment
+    starting with ``=`` is shown as text, never run as a formula."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         for name, frame in (tables(report) | (extra or {})).items():
-            frame.to_excel(writer, sheet_name=name[:31], index=False)
+            escape_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from essaycheck.relevance import LEVEL_NAMES
-from essaycheck.report import tables, write_xlsx
+from essaycheck.report import csv_bytes, tables, write_xlsx
 from essaycheck.store import DECISION_COLUMNS
 from essaycheck.ui import common
 from essaycheck.ui.highlight import legend
@@ -65,9 +65,7 @@ def xlsx_export(path: str, batch_id: int, decisions_json: str) -> bytes:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _csv(path: str, batch_id: int, table: str) -> bytes:
     """One of the report's tables as CSV (UTF-8 with BOM, so that Excel shows the accents)."""
-    return (
-        tables(common.saved_report(path, batch_id))[table].to_csv(index=False).encode("utf-8-sig")
-    )
+    return csv_bytes(tables(common.saved_report(path, batch_id))[table])
 
 
 def _exports(batch_id: int, taken: pd.DataFrame) -> None:
@@ -101,7 +99,7 @@ def _exports(batch_id: int, taken: pd.DataFrame) -> None:
     c4.download_button(
         "CSV các quyết định",
         icon=":material/download:",
-        data=lambda: taken.to_csv(index=False).encode("utf-8-sig"),
+        data=lambda: csv_bytes(taken),
         file_name=f"essaycheck_dot_{batch_id}_decisions.csv",
         mime="text/csv",
         key="dl_decisions",
