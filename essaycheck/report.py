@@ -17,7 +17,7 @@ import pandas as pd
 from .documents import ReadError
 from .matches import CopyGroup, CopyProfile, Match, Passage
 from .pipeline import EssayResult, Report
-from .relevance import Evidence, RelevanceScore
+from .relevance import COMPONENT_LABELS, Evidence, RelevanceScore
 
 SCHEMA_VERSION = "1.0"
 
@@ -316,13 +316,184 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return text.encode("utf-8-sig", "backslashreplace")
 
 
+# The Excel report is for people: Vietnamese sheet names and headings, in this order; columns
+# not listed (character offsets, error codes) stay in the JSON report and ``tables``.
+XLSX_SHEETS = {
+    "units": "Theo đơn vị",
+    "essays": "Bài thu hoạch",
+    "matches": "Cặp trùng lặp",
+    "passages": "Đoạn trùng",
+    "groups": "Nhóm sao chép",
+    "errors": "Tệp không đọc được",
+    "decisions": "Quyết định",
+}
+XLSX_COLUMNS: dict[str, dict[str, str]] = {
+    "essays": {
+        "id": "Mã bài",
+        "author": "Họ và tên",
+        "role": "Chức vụ",
+        "unit": "Đơn vị",
+        "source": "Tệp",
+        "n_words": "Số từ",
+        "similarity": "Tỉ lệ trùng với văn bản khác",
+        "quote_share": "Tỉ lệ trích nghị quyết",
+        "boilerplate_share": "Tỉ lệ câu chữ chung",
+        "partners": "Trùng với",
+        "relevance_score": "Điểm liên hệ (0–100)",
+        "relevance_level": "Mức liên hệ (0–3)",
+        "level_name": "Tên mức liên hệ",
+        **{f"c_{k}": f"Thành phần: {v}" for k, v in COMPONENT_LABELS.items()},
+        "flags": "Cờ cảnh báo",
+        "missing": "Còn thiếu",
+    },
+    "matches": {
+        "a": "Bài A",
+        "b": "Bài / tài liệu B",
+        "kind": "Loại",
+        "score": "Điểm trùng",
+        "coverage_a": "Phần bài A trùng",
+        "coverage_b": "Phần B trùng",
+        "method": "Cách phát hiện",
+        "source": "Bài gốc có thể là",
+        "reason": "Lý do",
+        "passages": "Số đoạn trùng",
+    },
+    "passages": {
+        "a": "Bài A",
+        "b": "Bài / tài liệu B",
+        "n_words": "Số từ",
+        "method": "Cách phát hiện",
+        "a_text": "Đoạn trong bài A",
+        "b_text": "Đoạn trong B",
+    },
+    "groups": {
+        "group": "Nhóm",
+        "size": "Số bài, tài liệu",
+        "source": "Nguồn nghi ngờ",
+        "members": "Các bài, tài liệu",
+    },
+    "units": {
+        "unit": "Đơn vị",
+        "essays": "Số bài",
+        "flagged": "Bài bị gắn cờ",
+        "flagged_share": "Tỉ lệ bài bị gắn cờ",
+        "mean_relevance": "Điểm liên hệ trung bình",
+        "level_0": "Mức 0",
+        "level_1": "Mức 1",
+        "level_2": "Mức 2",
+        "level_3": "Mức 3",
+    },
+    "errors": {"source": "Tệp", "message": "Lý do và cách khắc phục"},
+}
+XLSX_PERCENT = {
+    "similarity",
+    "quote_share",
+    "boilerplate_share",
+    "score",
+    "coverage_a",
+    "coverage_b",
+    "flagged_share",
+    *(f"c_{k}" for k in COMPONENT_LABELS),
+}
+XLSX_VALUES = {
+    "kind": {"essay": "hai bài trong đợt", "reference": "tài liệu tham khảo"},
+    "method": {
+        "shingle": "trùng nguyên văn",
+        "paraphrase": "viết lại ý",
+        "shingle+paraphrase": "nguyên văn + viết lại",
+    },
+}
+_WIDE = 60  # characters: long texts wrap inside this width instead of stretching the sheet
+
+
+def file_name(source: str) -> str:
+    """The file's own name, without the folders of the machine that ran the check (a member of
+    an archive keeps the archive's name: "nop_bai.zip/tp_02.txt")."""
+    parts = [p for p in str(source).replace("\\", "/").split("/") if p]
+    if not parts:
+        return str(source)
+    archive = next((p for p in reversed(parts[:-1]) if p.lower().endswith(".zip")), "")
+    return f"{archive}/{parts[-1]}" if archive else parts[-1]
+
+
+def excel_tables(
+    report: Report, extra: dict[str, pd.DataFrame] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The sheets of the Excel report: :func:`tables` with Vietnamese names and headings, file
+    names instead of paths, labels instead of codes, shares as fractions shown as percentages
+    (``attrs["percent"]`` names those columns); ``extra`` sheets are added as given, under a
+    Vietnamese name when :data:`XLSX_SHEETS` has one."""
+    raw = tables(report)
+    raw["essays"]["level_name"] = [e.relevance.level_name for e in report.essays] or None
+    if not raw["passages"].empty:  # longest passage of each pair first
+        raw["passages"] = raw["passages"].sort_values(
+            ["a", "b", "n_words"], ascending=[True, True, False], kind="stable"
+        )
+    out: dict[str, pd.DataFrame] = {}
+    for key, sheet in XLSX_SHEETS.items():
+        if key not in raw:
+            continue
+        frame = raw[key].copy()
+        if key in ("matches", "passages"):
+            for column, labels in XLSX_VALUES.items():
+                if column in frame.columns:
+                    frame[column] = frame[column].map(lambda v, lab=labels: lab.get(v, v))
+        if key in ("essays", "errors") and "source" in frame.columns:
+            frame["source"] = frame["source"].map(file_name)
+        if key == "matches":
+            frame["source"] = frame["source"].replace("", "chưa rõ")
+        columns = {c: h for c, h in XLSX_COLUMNS[key].items() if c in frame.columns}
+        out[sheet] = frame[list(columns)].rename(columns=columns)
+        out[sheet].attrs["percent"] = [columns[c] for c in columns if c in XLSX_PERCENT]
+    for name, frame in (extra or {}).items():
+        out[XLSX_SHEETS.get(name, name)] = frame
+    return out
+
+
+def _format_sheet(ws: Any, frame: pd.DataFrame) -> None:
+    """Bold, wrapped, frozen header with filters; widths from the content; percentages and
+    dates in formats a Vietnamese reader expects."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    fill = PatternFill("solid", fgColor="F2DCDB")
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = ws.dimensions
+    percent = set(frame.attrs.get("percent", []))
+    for i, column in enumerate(frame.columns, start=1):
+        values = frame[column]
+        longest = max([len(str(v)) for v in values.head(500)] or [0])
+        ws.column_dimensions[get_column_letter(i)].width = min(
+            max(len(str(column)) * 0.7 + 2, longest + 2, 8), _WIDE
+        )
+        dates = pd.api.types.is_datetime64_any_dtype(values)
+        fmt = "0.0%" if column in percent else "dd/mm/yyyy hh:mm" if dates else None
+        wrap = longest > _WIDE
+        if not (fmt or wrap):
+            continue
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+            if fmt:
+                cell.number_format = fmt
+            if wrap:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
 def write_xlsx(
     report: Report, path: str | Path | Any, extra: dict[str, pd.DataFrame] | None = None
 ) -> None:
-    """Write the report's tables (and ``extra`` ones, e.g. reviewer decisions) as sheets.
+    """Write the report as a workbook a committee secretary can forward (:func:`excel_tables`:
+    Vietnamese sheets and headings, file names not paths, plus ``extra`` sheets such as reviewer
+    decisions), each with a bold frozen header, filters, column widths, percentage and date
+    formats (datetime columns show as dd/mm/yyyy hh:mm).
 
     Every text cell goes through :func:`escape_cell`: a file name, a header field or a comment
     starting with ``=`` is shown as text, never run as a formula."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in (tables(report) | (extra or {})).items():
-            escape_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+        for name, frame in excel_tables(report, extra).items():
+            sheet = name[:31]
+            escape_frame(frame).to_excel(writer, sheet_name=sheet, index=False)
+            _format_sheet(writer.sheets[sheet], frame)

@@ -73,8 +73,38 @@ def test_check_writes_a_documented_report_and_exits_1_on_bad_input(tmp_path, bat
     assert report["groups"][0]["members"] == sorted(["xa_02", "copy"])
     assert report["groups"][0]["source"] == ""  # same text, nothing tells who wrote it first
     sheets = pd.read_excel(tmp_path / "r.xlsx", sheet_name=None)
-    assert {"essays", "matches", "passages", "groups", "units", "errors"} <= set(sheets)
-    assert len(sheets["essays"]) == len(ids)
+    assert list(sheets) == [
+        "Theo đơn vị",
+        "Bài thu hoạch",
+        "Cặp trùng lặp",
+        "Đoạn trùng",
+        "Nhóm sao chép",
+        "Tệp không đọc được",
+    ]
+    assert len(sheets["Bài thu hoạch"]) == len(ids)
+    # file names, not the folders of the machine that ran the check
+    assert "empty.docx" in set(sheets["Tệp không đọc được"]["Tệp"])
+    assert not any("/" in s for s in sheets["Bài thu hoạch"]["Tệp"])
+
+
+def test_excel_report_is_formatted_for_people(tmp_path, batch):
+    from openpyxl import load_workbook
+
+    run_check(tmp_path, batch)
+    book = load_workbook(tmp_path / "r.xlsx")
+    essays = book["Bài thu hoạch"]
+    header = [c.value for c in essays[1]]
+    assert "Mã bài" in header and "Tỉ lệ trùng với văn bản khác" in header
+    assert not any("_" in str(h) for h in header)  # no snake_case headings
+    assert all(c.font.bold for c in essays[1])
+    assert essays.freeze_panes == "A2" and essays.auto_filter.ref
+    share = essays.cell(2, header.index("Tỉ lệ trùng với văn bản khác") + 1)
+    assert isinstance(share.value, float) and share.number_format == "0.0%"
+    name = essays.column_dimensions["B"].width
+    assert name and name > 10  # sized to the names, not Excel's default 8.43
+    matches = book["Cặp trùng lặp"]
+    assert [c.value for c in matches[1]][:2] == ["Bài A", "Bài / tài liệu B"]
+    assert matches.cell(2, 3).value == "hai bài trong đợt"
 
 
 def test_report_json_round_trips(tmp_path, batch):
