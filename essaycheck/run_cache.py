@@ -6,7 +6,10 @@ that shape candidates and verification): the detector's :class:`~essaycheck.dete
 the fitted :class:`~essaycheck.relevance.RelevanceScorer`, what the report says of each writer,
 and each essay's relevance with the copy profile and settings it was scored with. A re-run
 filters the verified pairs again and re-scores only essays whose profile or settings changed.
-Files are written with joblib and the newest few are kept.
+Files are ``.npz`` written by :mod:`.safe_state` (JSON and numeric arrays, read with
+``allow_pickle=False``: a planted file cannot run code), in a folder of mode 0700 owned by the
+user, files 0600; the newest few are kept. A damaged file is moved aside with a warning and the
+batch analysed again.
 """
 
 from __future__ import annotations
@@ -21,11 +24,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import joblib
-
+from . import safe_state
 from .detect import Analysis, CopyDetector
 from .documents import Document
 from .matches import CopyProfile
+from .private import UntrustedPath, private_dir, private_file, warn
 from .relevance import RelevanceScore, RelevanceScorer
 from .units import Unit
 
@@ -103,6 +106,7 @@ def run_key(
     return h.hexdigest()
 
 
+SUFFIX = ".npz"
 _writers: list[threading.Thread] = []  # saves still running in the background
 
 
@@ -123,18 +127,52 @@ class RunCache:
         while _writers:
             _writers.pop().join()
 
+    def _folder(self) -> Path | None:
+        """The cache folder, created 0700; None (with a warning) if another user owns it or may
+        write to it: files there could have been planted."""
+        try:
+            return private_dir(self.folder)
+        except UntrustedPath as exc:
+            warn(f"Không dùng bộ nhớ đệm kết quả vì thư mục không an toàn: {exc}.")
+        except OSError:
+            pass
+        return None
+
     def load(self, key: str) -> RunState | None:
         self.wait()
-        path = self.folder / f"{key}.joblib"
+        folder = self._folder()
+        if folder is None:
+            return None
+        path = folder / f"{key}{SUFFIX}"
         try:
-            state = joblib.load(path)
+            private_file(path)
+            state = safe_state.load(path)
         except FileNotFoundError:
             return None
-        except Exception:  # truncated, or written by other code: analyse again, never fail
-            path.unlink(missing_ok=True)
+        except UntrustedPath as exc:
+            warn(f"Bỏ qua tệp bộ nhớ đệm không an toàn: {exc}.")
+            return None
+        except (safe_state.StateFormatError, OSError, ValueError) as exc:
+            self._set_aside(path, exc)
+            return None
+        if not isinstance(state, RunState):
+            self._set_aside(path, TypeError(type(state).__name__))
             return None
         path.touch()  # recently used: kept longest
-        return state if isinstance(state, RunState) else None
+        return state
+
+    @staticmethod
+    def _set_aside(path: Path, exc: BaseException) -> None:
+        """Move a damaged cache file aside (kept for a look, never read again) and say so."""
+        aside = path.with_name(path.name + ".damaged")
+        try:
+            path.replace(aside)
+        except OSError:
+            path.unlink(missing_ok=True)
+        warn(
+            f"Tệp bộ nhớ đệm '{path.name}' bị hỏng ({type(exc).__name__}) nên đã được chuyển "
+            f"sang '{aside.name}'; đợt này được phân tích lại từ đầu."
+        )
 
     def save(self, key: str, state: RunState) -> None:
         """Write ``state`` under ``key`` in a background thread."""
@@ -145,15 +183,19 @@ class RunCache:
     def _write(self, key: str, state: RunState) -> None:
         tmp = None
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(suffix=".tmp", dir=self.folder)  # one per writer
-            os.close(fd)
+            folder = private_dir(self.folder)
+            fd, name = tempfile.mkstemp(suffix=".tmp", dir=folder)  # one per writer, 0600
             tmp = Path(name)
-            joblib.dump(state, tmp)
-            tmp.replace(self.folder / f"{key}.joblib")  # whole files only
-            old = sorted(self.folder.glob("*.joblib"), key=lambda p: p.stat().st_mtime)
+            with os.fdopen(fd, "wb") as out:
+                safe_state.dump(state, out)
+            tmp.replace(folder / f"{key}{SUFFIX}")  # whole files only
+            old = sorted(folder.glob(f"*{SUFFIX}"), key=lambda p: p.stat().st_mtime)
             for path in old[: -self.keep]:
                 path.unlink(missing_ok=True)
-        except OSError:  # a full disk or a read-only folder: the next run analyses again
+            for path in folder.glob("*.joblib"):  # pickles of older versions: never loaded
+                path.unlink(missing_ok=True)
+        except (OSError, UntrustedPath, safe_state.StateFormatError):
+            # A full disk, a read-only or untrusted folder, or an object the format does not
+            # hold: the next run analyses again.
             if tmp is not None:
                 tmp.unlink(missing_ok=True)

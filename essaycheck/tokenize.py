@@ -1,7 +1,8 @@
 """Sentence splitting, syllable tokens and underthesea word segmentation (cached, parallel).
 
 Word segmentation is the slowest stage of a check, so results are cached by content hash in a
-small SQLite file: a batch checked twice (say, with other thresholds) is segmented once.
+small SQLite file: a batch checked twice (say, with other thresholds) is segmented once. The file
+is 0600 in a 0700 folder; a damaged one is moved aside with a warning and started anew.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
+from .private import UntrustedPath, touch_private, warn
+
+T = TypeVar("T")
 _SYLLABLE = re.compile(r"\w+")
 _PARALLEL_MIN_TEXTS = 64
 
@@ -93,33 +98,87 @@ class TokenCache:
 
     def _connect(self) -> sqlite3.Connection:
         assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        own = self.path.parent == default_cache_path().parent
+        touch_private(self.path, own_dir=own)
         con = sqlite3.connect(self.path, timeout=30)
         con.execute("CREATE TABLE IF NOT EXISTS words (key TEXT PRIMARY KEY, value TEXT)")
         return con
+
+    def _run(self, work: Callable[[sqlite3.Connection], T]) -> T | None:
+        """``work(connection)``; a damaged file is moved aside (with a warning) and replaced by
+        an empty one; an untrusted or unwritable file: the cache is kept in memory only."""
+        for attempt in (1, 2):
+            try:
+                with closing(self._connect()) as con, con:
+                    return work(con)
+            except UntrustedPath as exc:
+                warn(f"Không dùng bộ nhớ đệm tách từ vì tệp không an toàn: {exc}.")
+            except sqlite3.DatabaseError as exc:
+                if attempt == 1 and self._set_aside(exc):
+                    continue
+            except OSError:
+                pass
+            break
+        self.path = None  # go on in memory: a check never fails for its cache
+        return None
+
+    def _set_aside(self, exc: BaseException) -> bool:
+        assert self.path is not None
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            return False  # busy, not damaged
+        aside = self.path.with_name(self.path.name + ".damaged")
+        try:
+            self.path.replace(aside)
+        except OSError:
+            return False
+        warn(
+            f"Bộ nhớ đệm tách từ '{self.path}' bị hỏng ({exc}) nên đã được chuyển sang "
+            f"'{aside.name}' và tạo lại."
+        )
+        return True
 
     def get_many(self, keys: Sequence[str]) -> dict[str, list[list[str]]]:
         found = {k: self._memory[k] for k in keys if k in self._memory}
         missing = [k for k in keys if k not in found]
         if self.path is not None and missing:
-            with closing(self._connect()) as con:
+
+            def read(con: sqlite3.Connection) -> dict[str, list[list[str]]]:
+                rows: dict[str, list[list[str]]] = {}
                 for i in range(0, len(missing), 500):
                     chunk = missing[i : i + 500]
                     marks = ",".join("?" * len(chunk))
                     sql = f"SELECT key, value FROM words WHERE key IN ({marks})"
                     for key, value in con.execute(sql, chunk):
-                        found[key] = _interned(json.loads(value))
+                        words = _valid(value)
+                        if words is not None:  # a tampered row is segmented again
+                            rows[key] = _interned(words)
+                return rows
+
+            found.update(self._run(read) or {})
         return found
 
     def put_many(self, items: dict[str, list[list[str]]]) -> None:
+        if self.path is not None and items:
+            rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()]
+            self._run(
+                lambda con: con.executemany("INSERT OR REPLACE INTO words VALUES (?, ?)", rows)
+            )
         if self.path is None:  # a file cache is read back when needed: no copy in memory
             self._memory.update(items)
-        elif items:
-            with closing(self._connect()) as con, con:
-                con.executemany(
-                    "INSERT OR REPLACE INTO words VALUES (?, ?)",
-                    [(k, json.dumps(v, ensure_ascii=False)) for k, v in items.items()],
-                )
+
+
+def _valid(value: object) -> list[list[str]] | None:
+    """A cached segmentation if it has the right shape (a list of lists of strings)."""
+    try:
+        words = json.loads(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if not isinstance(words, list):
+        return None
+    for sentence in words:
+        if not isinstance(sentence, list) or not all(isinstance(w, str) for w in sentence):
+            return None
+    return words
 
 
 def segment_words(

@@ -8,6 +8,7 @@ from conftest import SAMPLES
 import essaycheck.pipeline as pipeline
 from essaycheck import Config, check
 from essaycheck.report import to_dict
+from essaycheck.private import CacheWarning
 from essaycheck.run_cache import RunCache
 
 ARGS = (
@@ -73,9 +74,13 @@ def test_other_inputs_or_lower_floors_are_analysed_again(cached, monkeypatch):
 def test_a_damaged_run_file_is_analysed_again(cached, tmp_path):
     first = check(*ARGS, config=cached())
     RunCache.wait()  # saved in the background
-    (run_file,) = (tmp_path / "runs").glob("*.joblib")
-    run_file.write_bytes(b"not a pickle")
-    again = check(*ARGS, config=cached())
+    (run_file,) = (tmp_path / "runs").glob("*.npz")
+    run_file.write_bytes(b"not a state file")
+    with pytest.warns(CacheWarning, match="bị hỏng"):
+        again = check(*ARGS, config=cached())
     RunCache.wait()
     assert same(first, again)
     assert run_file.exists() and run_file.stat().st_size > 1000  # written anew
+    assert run_file.with_name(run_file.name + ".damaged").read_bytes() == b"not a state file"
+    assert run_file.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "runs").stat().st_mode & 0o777 == 0o700
