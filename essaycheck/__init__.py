@@ -6,6 +6,7 @@ Pipeline: read -> normalise -> tokenize -> detect copies -> score relevance -> r
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .campaigns import Campaign, load_campaign
 from .detect import Analysis, CopyDetector
 from .documents import Document, ReadError
 from .essay import Essay, Sentence, prepare
@@ -15,11 +16,10 @@ from .evaluate import (
     evaluate_copies,
     evaluate_relevance,
     precision_recall_curve,
-    read_labels,
 )
 from .matches import CopyGroup, CopyProfile, Match, Passage
 from .normalize import Normalized, fold, normalize
-from .pipeline import Config, EssayResult, Report, check, check_documents
+from .pipeline import Config, check, check_documents
 from .readers import read_batch, read_text
 from .relevance import (
     Evidence,
@@ -29,6 +29,7 @@ from .relevance import (
     prepare_resolution,
 )
 from .report import load_json, tables, to_dict, write_json, write_xlsx
+from .results import EssayResult, Report
 from .tokenize import TokenCache
 from .units import Unit, read_units, resolve_unit
 
@@ -39,6 +40,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "Analysis",
+    "Campaign",
     "Config",
     "CopyDetector",
     "CopyEvaluation",
@@ -65,13 +67,13 @@ __all__ = [
     "evaluate_relevance",
     "fit_cutpoints",
     "fold",
+    "load_campaign",
     "load_json",
     "normalize",
     "precision_recall_curve",
     "prepare",
     "prepare_resolution",
     "read_batch",
-    "read_labels",
     "read_text",
     "read_units",
     "resolve_unit",

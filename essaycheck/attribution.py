@@ -12,10 +12,10 @@ text of a copy keeps traces of its real author:
   and only part of the source inside the copy (not used for paraphrases, whose coverage
   depends on sentence lengths).
 A reference (a downloaded sample essay) is always the source. Last and weakest, the dates the
-writers put on their essays: a text cannot be copied from one written after it, so the earlier
-of two differently dated essays is taken as the source, unless it took its text from a third
-essay. Without any of this the direction stays unknown and the shared text counts for neither
-writer in full.
+writers put on their essays are only a hint in the reason: a copier may date the essay before
+its source, so a date never names a source. Without text evidence the direction stays unknown
+("chưa rõ bài gốc") and the shared text counts for neither writer in full: an unknown source
+is acceptable, a wrong one is not.
 """
 
 from __future__ import annotations
@@ -34,10 +34,24 @@ from .normalize import fold
 
 @dataclass(frozen=True)
 class Attribution:
-    """The id of the likely source (``""`` when unknown) and the Vietnamese reason."""
+    """The id of the likely source (``""`` when unknown), the Vietnamese reason, and how sure
+    the evidence is (``"cao"``: the text itself names the writer; ``"trung bình"``: traces)."""
 
     source: str = ""
     reason: str = ""
+    confidence: str = ""
+
+
+HIGH, MEDIUM = "cao", "trung bình"
+# Roles many members hold say nothing about who wrote a passage: "Là đảng viên, tôi…" fits
+# the copier as well as the source.
+GENERIC_ROLES = frozenset(
+    [
+        "đảng viên", "cán bộ", "công chức", "viên chức", "nhân viên", "người lao động",
+        "giáo viên", "chuyên viên", "hội viên", "đoàn viên", "quần chúng", "cán bộ, công chức",
+        "công nhân", "chiến sĩ", "bác sĩ", "điều dưỡng", "kế toán viên", "thành viên",
+    ]
+)  # fmt: skip
 
 
 _ROLE_CUE = (
@@ -49,7 +63,8 @@ _ROLE_CUE = (
 def _roles(essay: Essay) -> list[str]:
     """The roles written in the header ("Bác sĩ, Trưởng khoa Khám bệnh" gives two)."""
     parts = re.split(r"[,;(]| kiêm ", essay.role.lower())
-    return [r for r in (" ".join(p.strip(" )").split()) for p in parts) if len(r.split()) >= 2]
+    roles = (" ".join(p.strip(" )").split()) for p in parts)
+    return [r for r in roles if len(r.split()) >= 2 and r not in GENERIC_ROLES]
 
 
 def _states_role(text: str, roles: list[str]) -> str:
@@ -68,7 +83,7 @@ def _bigrams(text: str) -> np.ndarray:
 def _duty_words(x: Essay, y: Essay, units: tuple[str, str]) -> np.ndarray:
     """Word pairs of x's header role and duty that y's header and the units lack (a duty that
     echoes the resolution still counts: "phổ biến, giáo dục pháp luật" is a real duty)."""
-    own = _bigrams(f"{x.role}\n{x.layout.duty}")
+    own = _bigrams("\n".join([*_roles(x), x.layout.duty]))
     names = "\n".join((*units, x.unit, y.unit, x.layout.cell, y.layout.cell))
     other = _bigrams(f"{y.role}\n{y.layout.duty}\n{y.norm.text[: y.layout.body_start]}\n{names}")
     return np.setdiff1d(own, other, assume_unique=True)
@@ -92,20 +107,19 @@ def _speaks_of(a: Essay, b: Essay, units: tuple[str, str]) -> Attribution:
         traces = np.intersect1d(dx, sy)
         if len(traces) >= _MIN_DUTY_WORDS and not np.intersect1d(dy, np.union1d(sx, sy)).size:
             reason = f"Phần liên hệ bản thân của bài {y.id} nói về nhiệm vụ ghi ở đầu bài {x.id}."
-            return Attribution(x.id, reason)
+            return Attribution(x.id, reason, MEDIUM)
     return Attribution()
 
 
-def date_order(a: str, date_a: dt.date | None, b: str, date_b: dt.date | None) -> Attribution:
-    """The earlier-dated of essays ``a`` and ``b`` as the likely source (weak evidence: the
-    writers' own dates); none when a date is missing or both are the same."""
+def date_hint(a: str, date_a: dt.date | None, b: str, date_b: dt.date | None) -> str:
+    """A reason naming the earlier-dated of two essays, without making it the source: writers
+    date their own essays, and a copier may well date theirs first."""
     if date_a is None or date_b is None or date_a == date_b:
-        return Attribution()
+        return ""
     (x, dx), (y, dy) = sorted(((a, date_a), (b, date_b)), key=lambda p: p[1])
-    return Attribution(
-        x,
-        f"Bài {x} ghi ngày {dx:%d/%m/%Y}, trước bài {y} ({dy:%d/%m/%Y}): "
-        "có thể là bài gốc, cần xác minh.",
+    return (
+        f"Chưa rõ bài gốc. Bài {x} ghi ngày {dx:%d/%m/%Y}, trước bài {y} ({dy:%d/%m/%Y}), "
+        "nhưng ngày do người viết tự ghi nên chưa đủ làm căn cứ."
     )
 
 
@@ -128,7 +142,7 @@ def attribute(
         sig = fold(y.layout.signature)
         if sig and sig != fold(y.layout.author) and sig == fold(x.layout.author):
             return Attribution(
-                x.id, f"Bài {y.id} ký tên {y.layout.signature}, người viết bài {x.id}."
+                x.id, f"Bài {y.id} ký tên {y.layout.signature}, người viết bài {x.id}.", HIGH
             )
     ka, kb = units
     if ka and kb and ka != kb:
@@ -139,7 +153,7 @@ def attribute(
         for x, mine, theirs in ((a, only_a, only_b), (b, only_b, only_a)):
             if mine >= 3 and mine >= 3 * theirs:
                 return Attribution(
-                    x.id, f"{mine} số liệu, tên riêng trùng là của đơn vị {x.unit or x.id}."
+                    x.id, f"{mine} số liệu, tên riêng trùng là của đơn vị {x.unit or x.id}.", HIGH
                 )
     # Roles the two writers do not share ("phó trưởng khoa" contains "trưởng khoa": shared).
     ra, rb = _roles(a), _roles(b)
@@ -150,9 +164,13 @@ def attribute(
     other_a, other_b = _states_role(body_a, only_b), _states_role(body_b, only_a)
     # A copier's body speaks of the source's role (or of no role), not of the copier's own.
     if own_a and not own_b and not other_a:
-        return Attribution(a.id, f"Đoạn văn tự nhận là '{own_a}', đúng chức vụ của bài {a.id}.")
+        return Attribution(
+            a.id, f"Đoạn văn tự nhận là '{own_a}', đúng chức vụ của bài {a.id}.", HIGH
+        )
     if own_b and not own_a and not other_b:
-        return Attribution(b.id, f"Đoạn văn tự nhận là '{own_b}', đúng chức vụ của bài {b.id}.")
+        return Attribution(
+            b.id, f"Đoạn văn tự nhận là '{own_b}', đúng chức vụ của bài {b.id}.", HIGH
+        )
     who = _speaks_of(a, b, units)
     if who.source:
         return who
@@ -164,5 +182,5 @@ def attribute(
                 reason = (
                     f"Gần như toàn bộ bài {x.id} nằm trong bài {y.id}, không có chiều ngược lại."
                 )
-                return Attribution(y.id, reason)
+                return Attribution(y.id, reason, MEDIUM)
     return Attribution()

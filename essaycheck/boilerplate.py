@@ -84,7 +84,9 @@ def exclusions(
     """Masks for one fingerprint; ``text`` is the normalised text its spans point into."""
     quote = cover(np.isin(fp.hashes, quote_hashes), fp.n_tokens, k)
     # A figure is a fact, never a stock phrase: shingles holding a number stay countable.
-    with_digit = np.convolve(fp.digits.astype(np.int32), np.ones(k, np.int32), "valid") > 0
+    with_digit = np.zeros(len(fp.hashes), dtype=bool)
+    if len(fp.digits) >= k:  # a text shorter than one shingle has no shingles to mask
+        with_digit = np.convolve(fp.digits.astype(np.int32), np.ones(k, np.int32), "valid") > 0
     common = cover(np.isin(fp.hashes, frequent) & ~with_digit[: len(fp.hashes)], fp.n_tokens, k)
     boiler = stock_phrase_mask(fp, text)
     for a, b in runs(common):

@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .align import TokenPassage, align, covered
-from .attribution import Attribution, attribute, date_order
+from .attribution import HIGH, Attribution, attribute, date_hint
 from .boilerplate import Exclusions, exclusions, frequent_shingles, runs
 from .essay import Essay
 from .fingerprint import Fingerprint, fingerprint, fingerprint_text, minhash, token_hash
@@ -522,7 +522,7 @@ class CopyDetector(BaseEstimator):
             return None
         match, matched_words, shared_words = verified
         if texts[b].is_reference:
-            who = Attribution(match.b, "Trùng với bài mẫu / tài liệu tham khảo.")
+            who = Attribution(match.b, "Trùng với bài mẫu / tài liệu tham khảo.", HIGH)
         else:
             ea, eb = texts[a].essay, texts[b].essay
             who = attribute(
@@ -540,7 +540,7 @@ class CopyDetector(BaseEstimator):
             f"{side}_facts": tuple(runs(self._fact_mask(texts[n], shared)))
             for n, side in ((a, "a"), (b, "b"))
         }
-        match = replace(match, source=who.source, reason=who.reason)
+        match = replace(match, source=who.source, reason=who.reason, confidence=who.confidence)
         return VerifiedPair(a, b, match, matched_words, shared_words, side_runs)
 
     @staticmethod
@@ -560,7 +560,7 @@ class CopyDetector(BaseEstimator):
             if p.match.score >= self.threshold
             and min(p.matched_words, p.shared_words) >= self.min_match_words
         ]
-        kept = self._date_order(texts, kept)
+        kept = self._settle(texts, kept)
         masks: dict[int, dict[str, list[np.ndarray]]] = {}
         partners: dict[int, list[str]] = {}
         for p in kept:
@@ -616,35 +616,43 @@ class CopyDetector(BaseEstimator):
         return mask
 
     @staticmethod
-    def _date_order(texts: Sequence[TextBasis], pairs: list[VerifiedPair]) -> list[VerifiedPair]:
-        """Direct the pairs nothing else directs by the writers' dates, earliest source first.
+    def _settle(texts: Sequence[TextBasis], pairs: list[VerifiedPair]) -> list[VerifiedPair]:
+        """Directions that hold together over the whole batch.
 
-        An earlier date says little when that essay took its text from a third one, so an essay
-        known to have taken text is never made a source by its date; going in date order means
-        such takers are known before they could be chosen.
+        Two copies of one source are siblings: neither copied the other. The centre of a star
+        (the source of several copies) is not made a copy of one of them. A pair left without a
+        source gets the writers' dates as a hint in its reason, never as a verdict.
         """
-        takers = {
-            n for p in pairs if p.match.source for n in (p.a, p.b) if texts[n].id != p.match.source
-        }
-        undirected = [
-            k
-            for k, p in enumerate(pairs)
-            if not p.match.source
-            and texts[p.a].date
-            and texts[p.b].date
-            and texts[p.a].date != texts[p.b].date
-        ]
-        out = list(pairs)
-        for k in sorted(
-            undirected, key=lambda k: min(texts[pairs[k].a].date, texts[pairs[k].b].date)
-        ):
-            p = pairs[k]
-            source, taker = (p.a, p.b) if texts[p.a].date < texts[p.b].date else (p.b, p.a)
-            if source not in takers:
+        sources_of: dict[int, set[int]] = {}
+        given: Counter[int] = Counter()
+        for p in pairs:
+            if p.match.source:
+                src, taker = (p.a, p.b) if texts[p.a].id == p.match.source else (p.b, p.a)
+                sources_of.setdefault(taker, set()).add(src)
+                given[src] += 1
+        out = []
+        for p in pairs:
+            m = p.match
+            if m.source and not texts[p.b].is_reference:
+                src, taker = (p.a, p.b) if texts[p.a].id == m.source else (p.b, p.a)
+                common = sources_of.get(p.a, set()) & sources_of.get(p.b, set())
+                if common:
+                    first = texts[min(common)].id
+                    reason = (
+                        f"Cả hai bài cùng lấy nội dung từ {first}: chưa rõ bài nào chép bài nào."
+                    )
+                    m = replace(m, source="", reason=reason, confidence="")
+                elif given[taker] >= 2 and given[src] < given[taker]:
+                    reason = (
+                        f"Chưa rõ bài gốc: bài {texts[taker].id} là nguồn của nhiều bài khác, "
+                        f"căn cứ cho rằng nó chép bài {texts[src].id} chưa đủ tin cậy."
+                    )
+                    m = replace(m, source="", reason=reason, confidence="")
+            if not m.source:
                 a, b = texts[p.a], texts[p.b]
-                who = date_order(a.id, a.date, b.id, b.date)
-                out[k] = replace(p, match=replace(p.match, source=who.source, reason=who.reason))
-                takers.add(taker)
+                hint = date_hint(a.id, a.date, b.id, b.date)
+                m = replace(m, reason=m.reason or hint or "Chưa rõ bài gốc: không có căn cứ.")
+            out.append(replace(p, match=m) if m is not p.match else p)
         return out
 
     @staticmethod

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .documents import Document
-from .header import Layout, parse_layout
+from .header import Layout, parse_layout, split_run_on
 from .normalize import Normalized, normalize
 from .tokenize import TokenCache, segment_words, split_sentences
 
@@ -78,6 +78,8 @@ def prepare(
     staged = []
     for doc in documents:
         norm = normalize(doc.text)
+        if not whole:
+            norm = replace(norm, text=split_run_on(norm.text))
         layout = Layout(0, len(norm.text)) if whole else parse_layout(norm.text)
         spans = split_sentences(norm.text, layout.body_start, layout.body_end)
         breaks = _paragraph_index(norm.text, layout.body_start, layout.body_end)

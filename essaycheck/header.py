@@ -80,7 +80,7 @@ def _cells(line: str) -> list[str]:
     return cells
 
 
-def _date_cell(line: str) -> str:
+def date_cell(line: str) -> str:
     """The "place, ngày …" part of a header line, or ``""``."""
     for cell in re.split(r"\t|\s{3,}", line.strip()):
         folded = fold(cell)
@@ -121,6 +121,40 @@ def _lines(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
+# Where a run-on header (text pasted from a web page or a PDF: header and body on one line) has
+# its line breaks: before a header label, a title, a date line, a section marker, the closing.
+_RUN_ON_BREAK = re.compile(
+    r" (?=(ho va ten|ho ten|chuc vu|chuc danh|don vi cong tac|don vi:|co quan|noi cong tac"
+    r"|noi sinh hoat|chi bo:|sinh hoat dang|nhiem vu duoc giao|ngay vao dang|dang cong san"
+    r"|bai thu hoach|ban thu hoach|hoc tap,? quan triet|nguoi viet|([ivx]+|[a-d]|\d)\s*[.)/]\s"
+    r"|(phan|muc|cau)\s+([ivx]+|\d+|thu)\b))"
+)
+_SENTENCE_END = re.compile(r"(?<=[.;!?]) (?=\S)")
+_RUN_ON_HEAD = 1000  # sentence ends become line breaks only here, where the header is
+RUN_ON_LINE = 400  # characters: a line this long with a header label in it is a run-on text
+
+
+def split_run_on(text: str) -> str:
+    """``text`` with line breaks put back into run-on lines (each a space made a newline, so
+    every offset stays valid): before header labels, markers and after sentence ends."""
+    lines = text.split("\n")
+    if max(map(len, lines), default=0) < RUN_ON_LINE:
+        return text
+    folded = fold(text)
+    if len(folded) != len(text):  # fold keeps length on normalised text; be safe otherwise
+        return text
+    chars = list(text)
+    pos = 0
+    for line in lines:
+        if len(line) >= RUN_ON_LINE:
+            for m in _RUN_ON_BREAK.finditer(folded, pos, pos + len(line)):
+                chars[m.start()] = "\n"
+            for m in _SENTENCE_END.finditer(folded, pos, pos + min(len(line), _RUN_ON_HEAD)):
+                chars[m.start()] = "\n"
+        pos += len(line) + 1
+    return "".join(chars)
+
+
 def parse_layout(text: str) -> Layout:
     """Find header fields and the body span of a normalised essay text."""
     lines = _lines(text)
@@ -144,7 +178,7 @@ def parse_layout(text: str) -> Layout:
                     matched = True
                     break
         prose = len(line.split()) >= 8 and line.endswith((".", ";", ":"))
-        date = "" if prose else _date_cell(line)
+        date = "" if prose else date_cell(line)
         if not matched and not prose and (_HEADER_LINE.match(folded) or date):
             if date and "date" not in fields:
                 fields["date"] = date
@@ -168,7 +202,7 @@ def parse_layout(text: str) -> Layout:
         if not line:
             continue
         folded = fold(line)
-        date = _date_cell(line) if len(line) < 80 else ""
+        date = date_cell(line) if len(line) < 80 else ""
         if _CLOSING_LINE.match(folded) or date:
             end_line = k
             if date:  # the date may stand above the signature instead of in the header

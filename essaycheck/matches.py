@@ -39,6 +39,7 @@ class Match:
     passages: tuple[Passage, ...] = ()
     source: str = ""  # the side judged to be the source, "" when unknown
     reason: str = ""  # why (Vietnamese), shown to reviewers
+    confidence: str = ""  # how sure the source is: "cao", "trung bình", "" when unknown
 
     def other(self, essay_id: str) -> str:
         return self.b if essay_id == self.a else self.a

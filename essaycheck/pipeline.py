@@ -17,10 +17,13 @@ from typing import Any
 from .detect import CopyDetector
 from .documents import Document, ReadError
 from .essay import Essay, prepare
-from .matches import CopyGroup, CopyProfile, Match
+from .header import parse_layout, split_run_on
+from .matches import CopyProfile
+from .normalize import normalize
 from .parallel import map_shared
 from .readers import read_batch, read_text
 from .relevance import RelevanceScore, RelevanceScorer, prepare_resolution
+from .results import EssayResult, Report
 from .run_cache import RunCache, RunState, Writer, run_key
 from .tokenize import TokenCache, default_cache_path
 from .units import Unit, read_units, resolve_unit
@@ -58,39 +61,6 @@ class Config:
         return TokenCache(self.cache or default_cache_path())
 
 
-@dataclass(frozen=True)
-class EssayResult:
-    """Everything the report says about one essay."""
-
-    id: str
-    source: str
-    author: str
-    role: str
-    unit: str
-    n_words: int
-    copy: CopyProfile
-    relevance: RelevanceScore
-    flags: tuple[str, ...]
-    spans: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    """Spans in the ORIGINAL text to highlight: ``quoted``, ``boilerplate``, ``copied``."""
-
-
-@dataclass(frozen=True)
-class Report:
-    """The result of a check."""
-
-    essays: list[EssayResult]
-    matches: list[Match]
-    groups: list[CopyGroup]
-    errors: list[ReadError]
-    texts: dict[str, str]  # original text of every essay and reference, for highlighting
-    resolution_title: str = ""
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def essay(self, essay_id: str) -> EssayResult:
-        return next(e for e in self.essays if e.id == essay_id)
-
-
 def _flags(profile: CopyProfile, relevance: RelevanceScore, writer: Writer) -> tuple[str, ...]:
     flags = list(profile.flags)
     if relevance.level <= 1 and "resolution_only" not in flags:
@@ -100,9 +70,38 @@ def _flags(profile: CopyProfile, relevance: RelevanceScore, writer: Writer) -> t
     return tuple(flags)
 
 
-def _score(shared: tuple, essay_id: str) -> RelevanceScore:
+def _score(shared: tuple, essay_id: str) -> RelevanceScore | str:
+    """The essay's relevance, or the error's text: one essay's failure is its own."""
     scorer, prepared, profiles, writers = shared
-    return scorer.score(prepared[essay_id], profiles[essay_id], writers[essay_id].unit)
+    try:
+        return scorer.score(prepared[essay_id], profiles[essay_id], writers[essay_id].unit)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+MIN_BODY_WORDS = 20  # fewer words after the header is no essay to compare or score
+_WORDS = re.compile(r"\w*[^\W\d_]\w*")
+
+
+def screen(documents: Sequence[Document]) -> tuple[list[Document], list[ReadError]]:
+    """The documents with a body to check, and an error entry for each one without."""
+    kept, errors = [], []
+    for d in documents:
+        norm = split_run_on(normalize(d.text).text)
+        layout = parse_layout(norm)
+        n = len(_WORDS.findall(norm[layout.body_start : layout.body_end]))
+        if n >= MIN_BODY_WORDS:
+            kept.append(d)
+            continue
+        errors.append(
+            ReadError(
+                d.source,
+                "no_body",
+                f"Bài '{d.source}' gần như không có nội dung sau phần đầu bài ({n} từ): "
+                "hãy kiểm tra tệp có đúng là bài thu hoạch và nộp lại bản đầy đủ.",
+            )
+        )
+    return kept, errors
 
 
 def _writer(essay: Essay, unit: Unit) -> Writer:
@@ -127,8 +126,13 @@ def check_documents(
     errors: Sequence[ReadError] = (),
     progress: Progress | None = None,
 ) -> Report:
-    """Check documents already read (the UI uploads, tests) against a resolution text."""
+    """Check documents already read (the UI uploads, tests) against a resolution text.
+
+    An essay with no body, or whose scoring fails, becomes an entry in ``errors``; the rest of
+    the batch is checked."""
     config = config or Config()
+    documents, empty = screen(documents)
+    errors = [*errors, *empty]
     cache = config.token_cache()
     timings: dict[str, float] = {}
 
@@ -172,10 +176,24 @@ def check_documents(
     prepared |= {e.id: e for e in prepare(missing, cache, config.n_jobs)}
     shared = (state.scorer, prepared, profiles, state.writers)
     ids = [d.id for d in stale]
+    failed = {}
     for i, rel in zip(ids, map_shared(_score, shared, ids, config.n_jobs), strict=True):
-        state.scored[i] = (profiles[i], rel)
+        if isinstance(rel, str):
+            failed[i] = rel
+        else:
+            state.scored[i] = (profiles[i], rel)
     results = []
     for d in documents:
+        if d.id in failed:
+            errors.append(
+                ReadError(
+                    d.source,
+                    "scoring_failed",
+                    f"Không chấm được mức liên hệ của bài '{d.source}' ({failed[d.id]}): "
+                    "bài vẫn được so trùng lặp; hãy báo lỗi này cho người quản trị.",
+                )
+            )
+            continue
         profile, rel, writer = profiles[d.id], state.scored[d.id][1], state.writers[d.id]
         results.append(
             EssayResult(

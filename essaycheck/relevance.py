@@ -22,20 +22,21 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .documents import Document
 from .essay import Essay, prepare
-from .header import dates_in
+from .header import date_cell, dates_in
+from .levels import LevelModel, default_model
 from .matches import CopyProfile
 from .normalize import fold
 from .sections import ACTIONS, PROPOSALS, SELF, UNIT, is_heading, sentence_parts
 from .tokenize import TokenCache, is_word, segment_words, segmented
+from .topic import known_resolutions, resolution_ids, same_ids
 from .units import Unit
 
 COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
+CONTENT = COMPONENTS[1:]  # the components the level model weighs, each gated by the fit
 # Evidence points at which a component reaches 63% (1 - 1/e): saturation keeps padding cheap.
 DEFAULT_SCALES = {"unit_grounding": 5.0, "linkage": 2.5, "self_role": 2.0, "commitments": 2.5}
-# Scores where levels 1, 2, 3 begin: fit_cutpoints on data/samples/labels.csv gave (8.0, 30.6,
-# 67.7), and within 4 points of that on every leave-one-unit-out split.
-DEFAULT_CUTPOINTS = (8.0, 30.0, 68.0)
 OFF_TOPIC_FIT = 0.4  # below this resolution_fit an essay is about another resolution
+FULL_FIT = 0.6  # resolution_fit from which the content counts in full
 COMPONENT_LABELS = {
     "resolution_fit": "Bám sát nghị quyết đang học",
     "unit_grounding": "Thực tiễn của đơn vị (số liệu, sự việc)",
@@ -45,8 +46,28 @@ COMPONENT_LABELS = {
 }
 LEVEL_NAMES = ("không liên hệ", "chung chung", "có liên hệ một phần", "liên hệ sát, cụ thể")
 
-_RESOLUTION_ID = re.compile(r"\b(\d{1,3})\s*-\s*(nq|kl|ct|qd|hd)\s*/\s*(tw|tu|bct|ttg)\b", re.I)
 _NUMBER = re.compile(r"\d+(?:[.,/]\d+)*\s*%?")
+_YEAR = re.compile(r"(19|20)\d\d")
+# Numbers that name a document or its dates, not a fact of the unit: "27-NQ/TW",
+# "Luật số 59/2020/QH14", "Nghị định 123/2020/NĐ-CP", "có hiệu lực từ ngày 01/7/2023".
+_DOCUMENT_NUMBER = re.compile(
+    r"\b\d+(?:/\d{2,4})?[/-][A-ZĐ][\w/-]*"
+    r"|\b(?:luật|nghị định|thông tư|quyết định|chỉ thị|quy định|kết luận|nghị quyết|hiến pháp"
+    r"|bộ luật|pháp lệnh|hướng dẫn|công văn|kế hoạch)\s+(?:số\s*)?\d[\w/.-]*"
+    r"|(?:có hiệu lực|ban hành|thông qua|ký)[^.;]{0,25}?\d[\d/.-]*",
+    re.IGNORECASE,
+)
+# A sentence about the country or the Party as a whole cites national, not unit, figures.
+_NATIONAL = re.compile(
+    r"\b(ca nuoc|toan quoc|tren the gioi|quoc gia|gdp|toan dang|nen kinh te|dat nuoc|trung uong"
+    r"|viet nam|nuoc ta|toan dan)\b"
+)
+# Names of national bodies and documents: never a name of the writer's unit.
+_INSTITUTION = re.compile(
+    r"\b(trung uong|bo chinh tri|ban bi thu|ban chap hanh|quoc hoi|chinh phu|dang cong san"
+    r"|ho chi minh|viet nam|dai hoi|hoi nghi|nghi quyet|ket luan|chi thi|quy dinh|luat|nghi dinh"
+    r"|thong tu|tong bi thu|nha nuoc|mat tran to quoc|cong hoa|thu tuong|bac ho)\b"
+)
 _WORD = re.compile(r"\w+")
 _LIST_MARKER = re.compile(r"^\s*(\d+(\.\d+)*|[a-dđ]|[ivx]+)\s*[.)]\s")
 _FIRST_PERSON = re.compile(r"\b(toi|ban than|ca nhan toi|chung toi)\b")
@@ -59,8 +80,10 @@ _UNIT_CUE = re.compile(
     r"|xa ta|toan xa|phong chung toi|khoa chung toi|tai xa|cua xa|tai phong|cua phong)\b"
 )
 _PROPOSE = re.compile(r"\b(kien nghi|de xuat|de nghi)\b")
+# A deadline with a date on it ("trước ngày 15/01", "trong quý II", "học kỳ I"); "hằng năm" is none.
 _DEADLINE = re.compile(
-    r"\b(truoc|den|trong|tu|hang|moi)\s+(ngay|thang|quy|nam|tuan|hoc ky)\b|\bnam 20\d\d\b|%"
+    r"\b(truoc|den|trong|tu|cuoi|dau|het)\s+(ngay|thang|quy|nam|tuan|hoc ky|nam hoc)\s*"
+    r"(\d|[ivx]+\b)|\b(quy|hoc ky)\s+[ivx]+\b|%"
 )
 
 
@@ -84,6 +107,8 @@ class RelevanceScore:
     components: dict[str, float]
     evidence: dict[str, list[Evidence]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    written: dict[str, float] = field(default_factory=dict)
+    """The components of the text as written, copied parts counted (a copy only)."""
 
     @property
     def level_name(self) -> str:
@@ -96,7 +121,9 @@ class _View:
 
     body: float
     sentences: np.ndarray
-    ids: set[str]
+    other: np.ndarray  # each sentence's best cosine with another resolution's profile
+    own_ids: int  # times the body names the studied resolution
+    other_ids: int  # times it names other resolutions
 
 
 @dataclass
@@ -156,41 +183,73 @@ def proper_names(text: str) -> list[str]:
     return names
 
 
-def resolution_ids(text: str) -> set[str]:
-    """Identifiers such as ``27-nq/tw`` named in a text (folded, spaces removed)."""
-    return {f"{m[0]}-{m[1]}/{m[2]}".lower() for m in _RESOLUTION_ID.findall(fold(text))}
+def _facts(
+    body: str,
+    folded: str,
+    unit_context: bool,
+    resolution_numbers: set[str],
+    resolution_names: set[str],
+    unit_phrases: set[str],
+) -> tuple[list[str], list[str]]:
+    """The figures and names of a sentence that can be facts of the unit, and its numbers that
+    can measure a commitment (years included: "trong năm 2025")."""
+    if _NATIONAL.search(folded) and not unit_context:
+        return [], []
+    cleaned = _DOCUMENT_NUMBER.sub(" ", body)
+    numbers = [
+        n.strip() for n in _NUMBER.findall(cleaned) if _canonical(n) not in resolution_numbers
+    ]
+    names = [
+        n
+        for n in proper_names(cleaned)
+        if fold(n) not in resolution_names
+        and not _INSTITUTION.search(fold(n))
+        and not any(p in n.lower() for p in unit_phrases)  # the unit's own name
+    ]
+    figures = [n for n in numbers if not _YEAR.fullmatch(n)]  # a year alone is no fact
+    return list(dict.fromkeys(figures + names)), numbers
 
 
 class RelevanceScorer(BaseEstimator):
     """Score essays against a resolution and their units.
 
     :meth:`fit` learns what is common in the batch and in the resolution (and, given labelled
-    levels, the cut points between levels); :meth:`score` explains one essay.
+    levels, the cut points between levels, in ``cutpoints_``); :meth:`score` explains one essay.
 
     Parameters
     ----------
-    weights: weight of each component except ``resolution_fit``, which gates the whole score.
-    cutpoints: scores at which levels 1, 2 and 3 begin.
+    model: the :class:`LevelModel` turning components into a score and a level (default: the
+        model shipped with the package, fitted on labelled campaigns).
+    cutpoints: scores at which levels 1, 2 and 3 begin (default: the model's).
     shared_credit: credit for sentences shared with another essay of the batch.
     link_similarity: TF-IDF cosine with a resolution sentence that counts as echoing it.
     quote_similarity: above this cosine a sentence is a restatement of the resolution.
+    scales: evidence points at which a component reaches 63% (see ``DEFAULT_SCALES``).
     """
 
     def __init__(
         self,
-        weights: dict[str, float] | None = None,
-        cutpoints: tuple[float, float, float] = DEFAULT_CUTPOINTS,
+        model: LevelModel | None = None,
+        cutpoints: tuple[float, float, float] | None = None,
         shared_credit: float = 0.5,
         link_similarity: float = 0.25,
         quote_similarity: float = 0.6,
         scales: dict[str, float] | None = None,
     ) -> None:
-        self.weights = weights
+        self.model = model
         self.cutpoints = cutpoints
         self.shared_credit = shared_credit
         self.link_similarity = link_similarity
         self.quote_similarity = quote_similarity
-        self.scales = {**DEFAULT_SCALES, **(scales or {})}
+        self.scales = scales
+
+    @property
+    def model_(self) -> LevelModel:
+        return self.model or default_model()
+
+    def _cuts(self) -> tuple[float, float, float]:
+        fitted = getattr(self, "cutpoints_", None)
+        return fitted or self.cutpoints or self.model_.cutpoints
 
     # -- learning ---------------------------------------------------------------------------
     def fit(
@@ -208,19 +267,36 @@ class RelevanceScorer(BaseEstimator):
         ``references`` (sample essays, last year's essays) are only judged on topic: a copy of
         an essay about another resolution earns nothing from its liên hệ.
         """
+        self.scales_ = {**DEFAULT_SCALES, **(self.scales or {})}
         self.resolution_ = resolution
         self._profile_cache: dict[str, list[str]] = {}
         res_sentences = [[w for w in s.words if is_word(w)] for s in resolution.sentences]
-        docs = res_sentences + [
-            [w for w in s.words if is_word(w)] for e in essays for s in e.sentences
-        ]
+        self.resolution_ids_ = set(resolution_ids(resolution.norm.text[:600]))
+        others = _other_resolutions(self.resolution_ids_)
+        other_sentences = [[w for w in s.words if is_word(w)] for e in others for s in e.sentences]
+        docs = (
+            res_sentences
+            + other_sentences
+            + [[w for w in s.words if is_word(w)] for e in essays for s in e.sentences]
+        )
         self.vectorizer_ = TfidfVectorizer(analyzer=segmented, sublinear_tf=True, min_df=1)
         self.vectorizer_.fit(docs or [["_"]])
         self.resolution_matrix_ = self.vectorizer_.transform(res_sentences or [["_"]])
         self.resolution_vector_ = self.vectorizer_.transform(
             [[w for ws in res_sentences for w in ws]]
         )
-        self.resolution_ids_ = resolution_ids(resolution.norm.text[:600])
+        # A profile as close to the studied resolution as its own text is that resolution.
+        keep = [
+            i
+            for i, e in enumerate(others)
+            if (
+                self.vectorizer_.transform([[w for s in e.sentences for w in s.words]])
+                @ self.resolution_vector_.T
+            )[0, 0]
+            < 0.35
+        ]
+        kept = [[w for w in s.words if is_word(w)] for i in keep for s in others[i].sentences]
+        self.other_matrix_ = self.vectorizer_.transform(kept or [["_"]])
         self.resolution_words_ = {w for ws in res_sentences for w in ws}
         # "ngày 09 tháng 11 năm 2022" in the resolution is "09/11/2022" in an essay.
         self.resolution_numbers_ = {_canonical(n) for n in _NUMBER.findall(resolution.norm.text)}
@@ -248,7 +324,7 @@ class RelevanceScorer(BaseEstimator):
                 own.append(self._raw(e, profile, unit)[0])
                 as_written = self._written(e, profile, unit)
                 written.append(own[-1] if as_written is None else as_written)
-            self.cutpoints = fit_cutpoints(own, list(levels), written)
+            self.cutpoints_ = fit_cutpoints(own, list(levels), written)
         return self
 
     def _written(
@@ -256,30 +332,43 @@ class RelevanceScorer(BaseEstimator):
     ) -> float | None:
         """The score of the text as written, copied parts counted, when the essay copied from
         essays on this resolution (a copied liên hệ is then "generic", level 1); else None."""
+        written = self._written_components(essay, profile, unit)
+        return None if written is None else self.model_.score(gated(written))
+
+    def _written_components(
+        self, essay: Essay, profile: CopyProfile | None, unit: Unit | None
+    ) -> dict[str, float] | None:
         if profile is None or not (profile.taken or profile.shared):
             return None
         if self.off_topic_.intersection(profile.partners):
             return None
-        return self._raw(essay, replace(profile, taken=(), shared=()), unit)[0]
+        return self._raw(essay, replace(profile, taken=(), shared=()), unit)[1]
 
     def _compare(self, essays: Sequence[Essay], chunk: int = 500) -> dict[tuple[str, str], _View]:
-        """Cosine of each body, and the best cosine of each sentence, with the resolution, in
-        batches (one vectorizer call per batch, not per essay)."""
+        """Cosine of each body, and the best cosine of each sentence, with the resolution (and
+        with the other resolutions' profiles), in batches (one vectorizer call per batch)."""
         views = {}
         for lo in range(0, len(essays), chunk):
             part = essays[lo : lo + chunk]
             sentences = [[w for w in s.words if is_word(w)] for e in part for s in e.sentences]
             bodies = [[w for s in e.sentences for w in s.words if is_word(w)] for e in part]
             sims = np.zeros(len(sentences), dtype=np.float32)
+            other = np.zeros(len(sentences), dtype=np.float32)
             if sentences:
-                m = self.vectorizer_.transform(sentences) @ self.resolution_matrix_.T
-                sims = m.max(axis=1).toarray().ravel().astype(np.float32)
+                m = self.vectorizer_.transform(sentences)
+                sims = (m @ self.resolution_matrix_.T).max(axis=1).toarray().ravel()
+                other = (m @ self.other_matrix_.T).max(axis=1).toarray().ravel()
             body = (self.vectorizer_.transform(bodies) @ self.resolution_vector_.T).toarray()
             ends = np.cumsum([len(e.sentences) for e in part])
             for e, b, stop in zip(part, body[:, 0], ends, strict=True):
-                key = _text_key(e)
-                views[key] = _View(
-                    float(b), sims[stop - len(e.sentences) : stop], resolution_ids(e.norm.text)
+                ids = resolution_ids(e.body)
+                own = sum(c for i, c in ids.items() if same_ids({i}, self.resolution_ids_))
+                views[_text_key(e)] = _View(
+                    float(b),
+                    sims[stop - len(e.sentences) : stop].astype(np.float32),
+                    other[stop - len(e.sentences) : stop].astype(np.float32),
+                    own,
+                    sum(ids.values()) - own,
                 )
         return views
 
@@ -315,30 +404,26 @@ class RelevanceScorer(BaseEstimator):
         out = []
         for i, s in enumerate(essay.sentences):
             raw = text[s.start : s.end]
-            if is_heading(essay, i):
-                continue
+            if is_heading(essay, i) or (len(s.words) <= 12 and date_cell(raw)):
+                continue  # a heading, or a header's place-and-date line left in the body
             folded = fold(raw)
             credit = self._credit(s.start, s.end, profile)
             if res_sim[i] >= self.quote_similarity:
                 credit = 0.0
             body = _LIST_MARKER.sub("", raw)
-            numbers = [
-                n.strip()
-                for n in _NUMBER.findall(_RESOLUTION_ID.sub(" ", body))
-                if _canonical(n) not in self.resolution_numbers_
-            ]
-            names = [
-                n
-                for n in proper_names(body)
-                if fold(n) not in self.resolution_names_
-                and not any(p in n.lower() for p in unit_phrases)  # the unit's own name
-            ]
             lowered = raw.lower()
             unit_context = bool(
                 any(p in lowered for p in unit_phrases) or profile_words & set(s.words)
             )
+            facts, numbers = _facts(
+                body,
+                folded,
+                unit_context,
+                self.resolution_numbers_,
+                self.resolution_names_,
+                unit_phrases,
+            )
             about_unit = unit_context or parts[i] == UNIT or bool(_UNIT_CUE.search(folded))
-            facts = list(dict.fromkeys(numbers + names))
             out.append(
                 _Sentence(
                     index=i,
@@ -376,6 +461,7 @@ class RelevanceScorer(BaseEstimator):
     ) -> tuple[float, dict[str, float], dict[str, list[Evidence]], list[_Sentence]]:
         sents = self._sentences(essay, profile, unit)
         evidence: dict[str, list[Evidence]] = {c: [] for c in COMPONENTS}
+        scales = getattr(self, "scales_", DEFAULT_SCALES)
 
         def note(component: str, s: _Sentence, reason: str, weight: float) -> None:
             sentence = essay.sentences[s.index]
@@ -404,59 +490,53 @@ class RelevanceScorer(BaseEstimator):
                 w = best.credit * (1.0 if best.linked else 0.7)
                 linkage += w
                 note("linkage", best, "gắn điểm của nghị quyết với thực tế đơn vị", w)
-        # The writer's own role: first person with something concrete.
+        # The writer's own role: first person with something concrete. A ritual first person
+        # ("bản thân tôi luôn xác định…", "tôi xin hứa…") names nothing of the unit and earns
+        # nothing.
         self_role = 0.0
         for s in sents:
-            if s.credit and (s.first_person or s.part == SELF):
-                concrete = bool(s.facts) or s.unit_context
-                w = s.credit * (1.0 if concrete and s.first_person else 0.2)
-                self_role += w
-                if concrete and s.first_person:
-                    note("self_role", s, "nói về nhiệm vụ, vai trò của bản thân", w)
-        # Commitments and proposals: measurable or about the unit.
+            if s.credit and s.first_person and (s.facts or s.unit_context):
+                self_role += s.credit
+                note("self_role", s, "nói về nhiệm vụ, vai trò của bản thân", s.credit)
+        # Commitments and proposals: measurable or about the unit; vague promises earn nothing.
         commitments = 0.0
         for s in sents:
             acting = s.part in (ACTIONS, PROPOSALS, SELF) and (s.commit or s.propose)
-            if s.credit and (acting or s.propose):
-                concrete = s.measurable or (s.unit_context and bool(s.facts))
-                w = s.credit * (1.0 if concrete else 0.15)
-                commitments += w
-                if concrete:
-                    kind = "kiến nghị, đề xuất" if s.propose else "cam kết, kế hoạch cụ thể"
-                    note("commitments", s, kind, w)
+            concrete = s.measurable or (s.unit_context and bool(s.facts))
+            if s.credit and (acting or s.propose) and concrete:
+                commitments += s.credit
+                kind = "kiến nghị, đề xuất" if s.propose else "cam kết, kế hoạch cụ thể"
+                note("commitments", s, kind, s.credit)
         fit = self._resolution_fit(essay)
         components = {
             "resolution_fit": round(fit, 3),
-            "unit_grounding": round(_saturate(grounding, self.scales["unit_grounding"]), 3),
-            "linkage": round(_saturate(linkage, self.scales["linkage"]), 3),
-            "self_role": round(_saturate(self_role, self.scales["self_role"]), 3),
-            "commitments": round(_saturate(commitments, self.scales["commitments"]), 3),
+            "unit_grounding": round(_saturate(grounding, scales["unit_grounding"]), 3),
+            "linkage": round(_saturate(linkage, scales["linkage"]), 3),
+            "self_role": round(_saturate(self_role, scales["self_role"]), 3),
+            "commitments": round(_saturate(commitments, scales["commitments"]), 3),
         }
-        weights = self.weights or {
-            "unit_grounding": 0.3,
-            "linkage": 0.25,
-            "self_role": 0.2,
-            "commitments": 0.25,
-        }
-        total = sum(weights.values()) or 1.0
-        content = sum(components[c] * w for c, w in weights.items()) / total
-        score = 100.0 * min(1.0, fit / 0.6) * content
+        score = self.model_.score(gated(components))
         for c in evidence:
             evidence[c].sort(key=lambda e: -e.weight)
             evidence[c] = evidence[c][:5]
         return score, components, evidence, sents
 
     def _resolution_fit(self, essay: Essay) -> float:
+        """How far the body is about the studied resolution: its closeness to the resolution
+        (against the batch's typical essay), lowered when more of its resolution talk is closer
+        to another resolution, or it names other resolutions more often than this one."""
         view = self._view(essay)
-        ids, sim = view.ids, view.body
-        content = (
-            min(1.0, sim / (0.8 * self.typical_similarity_)) if self.typical_similarity_ else 0
-        )
-        if self.resolution_ids_ and ids & self.resolution_ids_:
-            return 0.5 + 0.5 * content
-        if self.resolution_ids_ and ids:  # names other resolutions only
-            return 0.3 * content
-        return 0.8 * content
+        typical = 0.8 * self.typical_similarity_
+        content = min(1.0, view.body / typical) if typical else 0.0
+        res, other = view.sentences, view.other
+        about_this = int(((res >= self.link_similarity) & (res >= other)).sum())
+        about_other = int(((other >= self.link_similarity) & (other > res + 0.05)).sum())
+        topic = 1.0
+        if about_this + about_other >= 3:
+            topic = min(1.0, 2.0 * about_this / (about_this + about_other))
+        if view.other_ids > view.own_ids:
+            topic = min(topic, 0.5 if view.own_ids else 0.3)
+        return content * topic
 
     def score(
         self, essay: Essay, profile: CopyProfile | None = None, unit: Unit | None = None
@@ -464,12 +544,13 @@ class RelevanceScorer(BaseEstimator):
         """Score one essay; ``profile`` (from copy detection) removes credit for copied text."""
         score, components, evidence, sents = self._raw(essay, profile, unit)
         missing = _missing(components, sents, profile)
-        level = int(np.searchsorted(self.cutpoints, score, side="right"))
+        cuts = self._cuts()
+        level = int(np.searchsorted(cuts, score, side="right"))
+        written = self._written_components(essay, profile, unit)
         # A liên hệ that is there but not the writer's own is "generic" (level 1), which keeps
         # it apart from an essay with no liên hệ at all.
-        written = self._written(essay, profile, unit) if level == 0 else None
-        if written is not None and written >= self.cutpoints[0]:
-            score, level = float(self.cutpoints[0]), 1
+        if level == 0 and written is not None and self.model_.score(gated(written)) >= cuts[0]:
+            score, level = float(cuts[0]), 1
             missing.append("Phần liên hệ có nhưng chép từ bài khác: chỉ được tính mức 1.")
         return RelevanceScore(
             score=round(score, 1),
@@ -477,7 +558,25 @@ class RelevanceScorer(BaseEstimator):
             components=components,
             evidence={c: v for c, v in evidence.items() if v},
             missing=missing,
+            written=written or {},
         )
+
+
+def gated(components: dict[str, float]) -> dict[str, float]:
+    """The content components, each scaled by how far the essay is about the resolution (an
+    essay about another resolution earns nothing however well it describes its unit)."""
+    gate = min(1.0, components.get("resolution_fit", 0.0) / FULL_FIT)
+    return {c: gate * components.get(c, 0.0) for c in CONTENT}
+
+
+def _other_resolutions(studied: set[str]) -> list[Essay]:
+    """The known resolutions' profiles as essays, the studied one left out by identifier."""
+    docs = [
+        Document(f"other_{i}", "resolutions.txt", p.text)
+        for i, p in enumerate(known_resolutions())
+        if not same_ids(p.ids, studied)
+    ]
+    return prepare(docs, None, whole=True) if docs else []
 
 
 def _missing(

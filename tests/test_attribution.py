@@ -6,7 +6,7 @@ import re
 
 from conftest import source_text
 
-from essaycheck.attribution import attribute, date_order
+from essaycheck.attribution import attribute, date_hint
 from essaycheck.detect import CopyDetector
 from essaycheck.header import parse_date
 
@@ -56,7 +56,7 @@ def test_no_direction_when_the_text_also_speaks_of_the_other_writers_duties(make
     assert attribute(*essays, ("", ""), set(), {}).source == ""
 
 
-def test_the_earlier_dated_essay_is_the_likely_source(make_essays):
+def test_an_earlier_date_is_a_hint_never_a_source(make_essays):
     early, late, undated = make_essays(
         {
             "early": essay_text("Ngô Thị Thủy", "Dược sĩ", "08 tháng 3 năm 2024"),
@@ -65,14 +65,25 @@ def test_the_earlier_dated_essay_is_the_likely_source(make_essays):
         }
     )
 
-    def order(x, y):
-        return date_order(x.id, parse_date(x.layout.date), y.id, parse_date(y.layout.date))
+    def hint(x, y):
+        return date_hint(x.id, parse_date(x.layout.date), y.id, parse_date(y.layout.date))
 
-    who = order(late, early)
-    assert who.source == "early"
-    assert "08/03/2024" in who.reason and "20/03/2024" in who.reason
-    assert order(early, undated).source == ""
-    assert order(early, early).source == ""
+    said = hint(late, early)
+    assert said.startswith("Chưa rõ bài gốc") and "08/03/2024" in said and "20/03/2024" in said
+    assert hint(early, undated) == "" and hint(early, early) == ""
+
+
+def test_a_role_many_members_hold_is_no_evidence(make_essays):
+    """A copier whose header says "Đảng viên" is not the source of a passage saying "Là đảng
+    viên, tôi…": every member could write that."""
+    body = BODY + "Là đảng viên, tôi nhận thấy trách nhiệm của mình trong tổ chuyên gia.\n"
+    essays = make_essays(
+        {
+            "orig": essay_text("Ngô Thị Thủy", "Trưởng khoa Dược, đảng viên", body=body),
+            "copier": essay_text("Lý Thị Vân", "Đảng viên", body=body),
+        }
+    )
+    assert attribute(*essays, ("", ""), set(), {}).source != "copier"
 
 
 def redated(essay_id: str, date: str, name: str) -> str:
@@ -80,7 +91,9 @@ def redated(essay_id: str, date: str, name: str) -> str:
     return text.replace("Vũ Minh Tuấn", name)
 
 
-def test_dates_do_not_make_a_copier_the_source_of_another_copier(make_essays, resolution_text):
+def test_dates_alone_direct_nothing(make_essays, resolution_text):
+    """Three copies of one text that differ only in their dates: no source, the dates in the
+    reason as a hint (a copier may date the essay before its source)."""
     essays = make_essays(
         {
             "orig": redated("xa_02", "10 tháng 3 năm 2024", "Vũ Minh Tuấn"),
@@ -89,8 +102,29 @@ def test_dates_do_not_make_a_copier_the_source_of_another_copier(make_essays, re
         }
     )
     det = CopyDetector().fit(essays, resolution_text)
-    source = {frozenset((m.a, m.b)): m.source for m in det.matches_}
-    assert source[frozenset(("orig", "first"))] == "orig"
-    assert source[frozenset(("orig", "second"))] == "orig"
-    # "first" is earlier than "second" but took its text from "orig": no direction between them.
-    assert source[frozenset(("first", "second"))] == ""
+    assert len(det.matches_) == 3
+    for m in det.matches_:
+        assert m.source == "" and m.confidence == ""
+        assert m.reason.startswith("Chưa rõ bài gốc")
+
+
+def test_two_copies_of_one_source_are_siblings(make_essays, resolution_text):
+    """In a star, the centre is the source and the copies are siblings: neither copied the
+    other, even when one of them looks like a source of the other."""
+    role = "Phó Chủ tịch Ủy ban nhân dân xã"
+    text = redated("xa_02", "10 tháng 3 năm 2024", "Vũ Minh Tuấn")
+    essays = make_essays(
+        {
+            "orig": text,
+            "first": text.replace("Vũ Minh Tuấn", "Hà Văn Long"),
+            "second": text.replace("Vũ Minh Tuấn", "Đinh Thị Hoa"),
+        }
+    )
+    det = CopyDetector().fit(essays, resolution_text)
+    source = {frozenset((m.a, m.b)): m for m in det.matches_}
+    sibling = source[frozenset(("first", "second"))]
+    assert sibling.source == ""
+    if source[frozenset(("orig", "first"))].source == "orig":  # when the text names its writer
+        assert source[frozenset(("orig", "second"))].source == "orig"
+        assert "orig" in sibling.reason
+    assert role  # the role the source states in its body, kept in both copies
