@@ -644,8 +644,23 @@ def test_zip_bomb_stops_at_total_limit(tmp_path):
     path.write_bytes(buffer.getvalue())
     docs, errors = read_batch([path], max_member_bytes=5000, max_total_bytes=7000)
     assert [d.id for d in docs] == ["bai_0", "bai_1"]
-    assert [e.code for e in errors] == ["too_large"]
-    assert "bai_2.txt" in errors[0].message
+    # One error per member left out, each naming it (the budget is per member).
+    assert [e.code for e in errors] == ["too_large"] * 3
+    for i, e in zip((2, 3, 4), errors, strict=True):
+        assert f"bai_{i}.txt" in e.message
+
+
+def test_a_big_member_does_not_hide_the_small_essays_after_it(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a_lon.txt", "x " * 3000)  # first by name, largest
+        for i in range(3):
+            archive.writestr(f"b_{i}.txt", f"Bài số {i}. " + "a" * 1000)
+    path = tmp_path / "mix.zip"
+    path.write_bytes(buffer.getvalue())
+    docs, errors = read_batch([path], max_member_bytes=10_000, max_total_bytes=5000)
+    assert [d.id for d in docs] == ["b_0", "b_1", "b_2"]
+    assert [e.code for e in errors] == ["too_large"] and "a_lon.txt" in errors[0].message
 
 
 def test_zip_member_lying_about_its_size_is_not_unpacked_past_it(tmp_path):

@@ -24,12 +24,30 @@ def _hidden(name: str) -> bool:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
-    """Files under ``folder``, sorted, without hidden files/folders or Office lock files."""
+    """Files under ``folder``, sorted, without hidden files/folders or Office lock files.
+
+    Symbolic links to folders are not followed (os.walk's default); a link to a folder outside
+    ``folder`` is yielded so that :func:`_outside` reports it rather than skipping it silently."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not _hidden(d) and d != "__MACOSX")
+        for name in dirs:
+            path = Path(root) / name
+            if path.is_symlink() and _outside(path, folder):
+                yield path
         for name in sorted(files):
             if not _hidden(name):
                 yield Path(root) / name
+
+
+def _outside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (a file found in ``folder``) resolves to somewhere outside ``folder``:
+    a symbolic link to another user's files or to /etc must not be read as an essay."""
+    try:
+        target = path.resolve(strict=False)
+        root = folder.resolve(strict=False)
+    except (OSError, RuntimeError):  # a link loop
+        return True
+    return target != root and root not in target.parents
 
 
 def _read_file(path: Path, budget: Budget) -> tuple[list[Document], list[ReadError]]:
@@ -88,7 +106,12 @@ def read_batch(
         if not path.exists():
             errors.append(error("not_found", str(path)))
             continue
+        found = False
         for file in _walk(path) if path.is_dir() else [path]:
+            found = True
+            if path.is_dir() and _outside(file, path):
+                errors.append(error("symlink_outside", _display(file)))
+                continue
             key = file.resolve()
             if key in seen:  # the same file named twice (a folder and a file inside it)
                 continue
@@ -96,7 +119,37 @@ def read_batch(
             file_docs, file_errors = _read_file(file, budget)
             docs.extend(file_docs)
             errors.extend(file_errors)
+        if not found:
+            errors.append(error("no_essays", _display(path)))
+    docs = [
+        d
+        if d.source.isprintable() and d.id.isprintable()
+        else replace(d, id=_display(d.id), source=_display(d.source))
+        for d in docs
+    ]
+    errors = [e if e.source.isprintable() else _redisplay(e) for e in errors]
     return _unique(docs), errors
+
+
+def _display(path: str | Path) -> str:
+    """A path as text that any report can hold: bytes that are not UTF-8 in a file name (an old
+    Windows or zip name, read as lone surrogates) are decoded as Windows-1258 if they can be,
+    else replaced; control characters are shown as escapes."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = os.fsencode(text)
+        try:
+            text = raw.decode("cp1258")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "replace")
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def _redisplay(err: ReadError) -> ReadError:
+    shown = _display(err.source)
+    return replace(err, source=shown, message=err.message.replace(err.source, shown))
 
 
 def read_text(path: str | Path) -> str:

@@ -6,8 +6,12 @@ them as UTF-8 (flag 0x800): the raw bytes are tried as UTF-8, then as Windows-12
 
 Refused, each with its own :class:`ReadError` naming the member: absolute paths, ".." parts,
 drive letters, symbolic links, password-protected members, members larger than
-``max_member_bytes`` (checked while unpacking, not only from the header), and everything after the
-total unpacked size would pass ``max_total_bytes`` (zip bombs).
+``max_member_bytes`` (checked while unpacking, not only from the header), archives of more than
+:data:`~essaycheck.readers.dispatch.MAX_ZIP_MEMBERS` members, and each member that would take the
+total unpacked size past ``max_total_bytes`` (zip bombs). The total is a budget per member:
+members are unpacked smallest first (by their header), so one huge member, or a bomb, does not
+hide the good essays; each member left out gets its own error, and the report lists documents in
+name order as before.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import unicodedata
 import zipfile
 
 from essaycheck.documents import Document, ReadError
-from essaycheck.readers.dispatch import Budget, Result, read_bytes, suffix
+from essaycheck.readers.dispatch import MAX_ZIP_MEMBERS, Budget, Result, read_bytes, suffix
 from essaycheck.readers.errors import error, fail, megabytes
 
 MAX_DEPTH = 1  # a zip inside a zip is read; one more level is refused
@@ -84,49 +88,67 @@ def read_zip(data: bytes, source: str, budget: Budget, *, depth: int = 0) -> Res
         infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
         raise fail("corrupt_zip", source) from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        archive.close()
+        raise fail(
+            "too_many_members", source, count=f"{len(infos):,}", limit=f"{MAX_ZIP_MEMBERS:,}"
+        )
+    members = sorted(((member_name(info), info) for info in infos), key=lambda pair: pair[0])
+    # Smallest first, so that the budget goes to the many small essays before any huge member;
+    # results are put back in name order below.
+    order = sorted(range(len(members)), key=lambda i: (members[i][1].file_size, i))
+    results: dict[int, Result] = {}
+    with archive:
+        for i in order:
+            name, info = members[i]
+            results[i] = _member(archive, info, name, source, budget, depth)
     docs: list[Document] = []
     errors: list[ReadError] = []
-    limit = budget.max_member_bytes
-    members = sorted(((member_name(info), info) for info in infos), key=lambda pair: pair[0])
-    with archive:
-        for name, info in members:
-            if info.is_dir():
-                continue
-            if why := unsafe_reason(info, name):
-                errors.append(error("unsafe_path", source, member=name, why=why))
-                continue
-            if _skipped(name):
-                continue
-            inner = "/".join(p for p in re.split(r"[\\/]", name) if p not in ("", "."))
-            member_source = f"{source}/{inner}"
-            if info.flag_bits & 0x1:
-                errors.append(error("encrypted_zip", member_source))
-                continue
-            if info.file_size > limit:
-                errors.append(_too_large(member_source, info.file_size, limit))
-                continue
-            if budget.used + info.file_size > budget.max_total_bytes:
-                errors.append(_too_large_total(source, name, budget))
-                break
-            try:
-                content = _read_member(archive, info, limit)
-            except _TooLarge:
-                errors.append(_too_large(member_source, limit + 1, limit))
-                continue
-            except Exception:  # bad CRC, truncated data, unsupported compression
-                errors.append(error("corrupt", member_source, detail="hỏng trong tệp nén"))
-                continue
-            budget.used += len(content)
-            if budget.used > budget.max_total_bytes:
-                errors.append(_too_large_total(source, name, budget))
-                break
-            if suffix(name) == ".zip" and depth >= MAX_DEPTH:
-                errors.append(error("nested_archive", member_source))
-                continue
-            member_docs, member_errors = read_bytes(content, member_source, budget, depth=depth + 1)
-            docs.extend(member_docs)
-            errors.extend(member_errors)
+    for i in range(len(members)):
+        member_docs, member_errors = results[i]
+        docs.extend(member_docs)
+        errors.extend(member_errors)
     return docs, errors
+
+
+def _member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    name: str,
+    source: str,
+    budget: Budget,
+    depth: int,
+) -> Result:
+    """What one archive member gives (documents, errors), within the budget."""
+    if info.is_dir():
+        return [], []
+    if why := unsafe_reason(info, name):
+        return [], [error("unsafe_path", source, member=name, why=why)]
+    if _skipped(name):
+        return [], []
+    inner = "/".join(p for p in re.split(r"[\\/]", name) if p not in ("", "."))
+    member_source = f"{source}/{inner}"
+    if info.flag_bits & 0x1:
+        return [], [error("encrypted_zip", member_source)]
+    limit = budget.max_member_bytes
+    if info.file_size > limit:
+        return [], [_too_large(member_source, info.file_size, limit)]
+    left = budget.max_total_bytes - budget.used
+    if info.file_size > left:
+        return [], [_too_large_total(source, name, budget)]
+    try:
+        content = _read_member(archive, info, min(limit, left))
+    except _TooLarge:  # the header lied about the size
+        if left < limit:
+            budget.used = budget.max_total_bytes  # what is left was unpacked for nothing
+            return [], [_too_large_total(source, name, budget)]
+        return [], [_too_large(member_source, limit + 1, limit)]
+    except Exception:  # bad CRC, truncated data, unsupported compression
+        return [], [error("corrupt", member_source, detail="hỏng trong tệp nén")]
+    budget.used += len(content)
+    if suffix(name) == ".zip" and depth >= MAX_DEPTH:
+        return [], [error("nested_archive", member_source)]
+    return read_bytes(content, member_source, budget, depth=depth + 1)
 
 
 def _too_large(source: str, size: int, limit: int) -> ReadError:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -10,6 +13,17 @@ from essaycheck.documents import Document, ReadError
 from essaycheck.readers.errors import ReadFailure, error, fail
 
 MB = 1024 * 1024
+
+# Limits that keep one hostile file from taking the machine: each breach is a per-file error in
+# Vietnamese, never a hang. A real bài thu hoạch is 3-15 thousand characters and a few pages.
+MAX_CHARS = 100_000  # characters of one essay (text, Word, PDF, one table row)
+MAX_PDF_PAGES = 300
+MAX_PART_BYTES = 20 * MB  # one XML part of a .docx/.xlsx, unpacked (the body is ~1 MB)
+MAX_PACKAGE_BYTES = 150 * MB  # all parts of one .docx/.xlsx, unpacked (pictures included)
+MAX_PACKAGE_PARTS = 5_000
+MAX_ZIP_MEMBERS = 20_000
+MAX_ROWS = 10_000  # rows read from one table sheet
+MAX_SECONDS = 20.0  # a PDF whose pages take longer in all is given up (checked between pages)
 
 Result = tuple[list[Document], list[ReadError]]
 
@@ -71,10 +85,75 @@ def read_single(data: bytes, source: str) -> str:
         raise fail("unknown_format", source, ext=ext or "(không có đuôi)")
     if not data.strip():
         raise fail("empty", source)
+    if ext in TEXT_EXTS and len(data) > 4 * MAX_CHARS + 4:  # 4 bytes a character at most
+        raise fail("too_long", source, chars=f"hơn {MAX_CHARS:,}", limit=f"{MAX_CHARS:,}")
+    if data.startswith(b"PK\x03\x04"):
+        check_package(data, source)
     text = _single_reader(data, ext)(data, source)
+    return check_text(text, source)
+
+
+def check_text(text: str, source: str) -> str:
+    """``text`` if it can be an essay: not empty, some letters or digits, not too long."""
     if not text.strip():
         raise fail("empty", source)
+    if not has_words(text):
+        raise fail("no_words", source)
+    if len(text) > MAX_CHARS:
+        raise fail("too_long", source, chars=f"{len(text):,}", limit=f"{MAX_CHARS:,}")
     return text
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit (not only punctuation and symbols)."""
+    return any(c.isalnum() for c in text)
+
+
+def check_package(data: bytes, source: str) -> None:
+    """Refuse an Office package (.docx/.xlsx, a zip of XML parts) that unpacks to too much: one
+    part over :data:`MAX_PART_BYTES` (a 474 KB file can hold a 300 MB XML part) or all parts
+    over :data:`MAX_PACKAGE_BYTES`. Sizes are counted while unpacking (headers can lie), in
+    chunks, nothing kept. A file that is not a zip is left to its reader's own error."""
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        infos = package.infolist()
+    except Exception:
+        return
+    if len(infos) > MAX_PACKAGE_PARTS:
+        raise fail("part_too_large", source, part=f"{len(infos)} phần", limit=0)
+    total = 0
+    with package:
+        for info in infos:
+            if info.is_dir():
+                continue
+            limit = min(MAX_PART_BYTES, MAX_PACKAGE_BYTES - total)
+            mb = str(MAX_PART_BYTES // MB)
+            if info.file_size > limit:
+                raise fail("part_too_large", source, part=info.filename[:80], limit=mb)
+            size = 0
+            try:
+                with package.open(info) as stream:
+                    while chunk := stream.read(1 << 20):
+                        size += len(chunk)
+                        if size > limit:
+                            raise fail("part_too_large", source, part=info.filename[:80], limit=mb)
+            except ReadFailure:
+                raise
+            except Exception:  # a damaged part: the reader says so in its own words
+                return
+            total += size
+
+
+class Deadline:
+    """Wall-clock time left for one file (checked between steps such as PDF pages)."""
+
+    def __init__(self, source: str, seconds: float = MAX_SECONDS) -> None:
+        self.source, self.seconds = source, seconds
+        self.end = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.end:
+            raise fail("too_slow", self.source, limit=f"{self.seconds:g}")
 
 
 def read_bytes(data: bytes, source: str, budget: Budget, *, depth: int = 0) -> Result:

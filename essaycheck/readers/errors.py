@@ -75,8 +75,35 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                  "trong một thư mục bình thường."),
     "too_large": (TOO_LARGE, "Tệp '{name}' quá lớn ({size} MB, giới hạn {limit} MB): hãy gửi "
                              "tệp nhỏ hơn (bớt hình ảnh) hoặc chia nhỏ."),
-    "too_large_total": (TOO_LARGE, "Tệp nén '{name}' giải nén ra vượt {limit} MB nên dừng đọc "
-                                   "từ '{member}': hãy chia thành nhiều tệp nén nhỏ hơn."),
+    "too_large_total": (TOO_LARGE, "Tệp '{member}' trong tệp nén '{name}' không được đọc vì "
+                                   "tổng dung lượng giải nén đã tới giới hạn {limit} MB (các tệp "
+                                   "nhỏ hơn vẫn được đọc): hãy chia thành nhiều tệp nén nhỏ hơn."),
+    "too_many_members": (TOO_LARGE, "Tệp nén '{name}' có {count} tệp, quá giới hạn {limit} tệp: "
+                                    "hãy chia thành nhiều tệp nén nhỏ hơn."),
+    "part_too_large": (TOO_LARGE, "Tệp '{name}' có phần nội dung '{part}' giải nén ra quá "
+                                  "{limit} MB (tệp hỏng hoặc cố ý gây quá tải): hãy mở tệp, lưu "
+                                  "lại rồi gửi lại, hoặc gửi bản PDF."),
+    "too_long": (TOO_LARGE, "Tệp '{name}' quá dài ({chars} ký tự, giới hạn {limit} ký tự cho một "
+                            "bài): hãy kiểm tra đó có đúng là một bài thu hoạch, hoặc chia nhỏ."),
+    "too_many_pages": (TOO_LARGE, "Tệp PDF '{name}' có {pages} trang, quá giới hạn {limit} trang "
+                                  "cho một bài: hãy gửi riêng bài thu hoạch."),
+    "too_slow": (TOO_LARGE, "Tệp '{name}' cần quá {limit} giây để đọc (tệp hỏng hoặc quá phức "
+                            "tạp) nên bị bỏ qua: hãy lưu lại bằng Word rồi gửi bản .docx."),
+    "too_many_rows": (TOO_LARGE, "Bảng '{name}' có hơn {limit} dòng: chỉ {limit} dòng đầu được "
+                                 "đọc; hãy chia bảng thành nhiều tệp."),
+    "cell_too_large": (TOO_LARGE, "Dòng {row} của bảng '{name}' có ô dài quá {limit} ký tự nên "
+                                  "bị bỏ qua (các dòng khác vẫn được đọc): hãy kiểm tra lại dòng "
+                                  "này."),
+    "upload_too_large": (TOO_LARGE, "Tổng dung lượng tải lên {size} MB vượt giới hạn {limit} MB "
+                                    "nên tệp '{name}' và các tệp sau không được đọc: hãy chia "
+                                    "đợt thành nhiều lần tải lên."),
+    "symlink_outside": (UNSAFE_PATH, "Tệp '{name}' là liên kết tượng trưng (symlink) trỏ ra ngoài "
+                                     "thư mục bài nộp nên bị bỏ qua: hãy chép chính tệp bài vào "
+                                     "thư mục."),
+    "no_essays": (EMPTY, "Không tìm thấy bài thu hoạch nào trong '{name}' (thư mục trống hoặc "
+                         "chỉ có tệp ẩn): hãy kiểm tra lại đường dẫn."),
+    "no_words": (EMPTY, "Tệp '{name}' không có chữ nào (chỉ có dấu câu, ký hiệu hoặc khoảng "
+                        "trắng): hãy gửi tệp có nội dung."),
     "encoding": (ENCODING, "Không nhận ra bảng mã chữ của tệp '{name}': hãy mở bằng Notepad "
                            "hoặc Word và lưu lại với bảng mã UTF-8."),
     "not_found": (NOT_FOUND, "Không tìm thấy tệp hoặc thư mục '{name}': hãy kiểm tra lại "

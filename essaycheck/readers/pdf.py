@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 
 from essaycheck.readers import legacy
-from essaycheck.readers.errors import fail
+from essaycheck.readers.errors import ReadFailure, fail
 
 MIN_LETTERS_PER_PAGE = 20
 
@@ -41,8 +41,28 @@ def read_pdf(data: bytes, source: str) -> str:
             opened = False
         if not opened:
             raise fail("encrypted_pdf", source)
+    from essaycheck.readers.dispatch import MAX_CHARS, MAX_PDF_PAGES, Deadline
+
     try:
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+    except Exception:
+        raise fail("corrupt_pdf", source) from None
+    if count > MAX_PDF_PAGES:
+        raise fail("too_many_pages", source, pages=f"{count:,}", limit=MAX_PDF_PAGES)
+    deadline = Deadline(source)
+    pages: list[str] = []
+    chars = 0
+    try:
+        for i, page in enumerate(reader.pages):
+            if i >= MAX_PDF_PAGES:  # a page tree whose /Count lies
+                raise fail("too_many_pages", source, pages=f"> {i}", limit=MAX_PDF_PAGES)
+            deadline.check()
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            if chars > MAX_CHARS:
+                raise fail("too_long", source, chars=f"hơn {MAX_CHARS:,}", limit=f"{MAX_CHARS:,}")
+    except ReadFailure:
+        raise
     except Exception:
         raise fail("corrupt_pdf", source) from None
     if not pages:

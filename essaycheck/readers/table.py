@@ -10,6 +10,11 @@ characters. The header may sit below a few title rows.
 Ids are the id column's value, else ``{file stem}-{row}`` (``{file stem}-{sheet}-{row}`` in a
 workbook with several sheets), where ``row`` is the row number as the spreadsheet shows it.
 Sources are ``file.csv#row`` and ``file.xlsx#sheet!row``.
+
+Limits: at most :data:`~essaycheck.readers.dispatch.MAX_ROWS` rows a sheet are read (one error
+says so; the rows read are kept), and a row with a cell longer than
+:data:`~essaycheck.readers.dispatch.MAX_CHARS` characters is left out with its own error while
+the other rows are read.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import math
 import re
 import unicodedata
@@ -24,12 +30,17 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 from essaycheck.documents import Document, ReadError
+from essaycheck.readers.dispatch import MAX_CHARS, MAX_ROWS, check_package, has_words
 from essaycheck.readers.docx import OLE_MAGIC, is_encrypted_office
 from essaycheck.readers.errors import error, fail
 from essaycheck.readers.text import decode_bytes, fix_legacy
 
 MIN_AUTO_TEXT_CHARS = 200
 HEADER_SEARCH_ROWS = 10
+_SNIFF_CHARS = 200_000  # the delimiter is chosen on the start of a CSV, not on all of it
+# One huge cell must not make the csv module fail the whole file (its default limit is 128 KB):
+# rows with cells over MAX_CHARS are refused one by one in _documents instead.
+csv.field_size_limit(max(csv.field_size_limit(), 256 * 1024 * 1024))
 
 _FIELDS: dict[str, frozenset[str]] = {
     "id": frozenset({"id", "ma", "ma bai", "ma so", "ma bai viet", "ma bai thu hoach"}),
@@ -146,10 +157,16 @@ def _documents(
         if not any(row):
             continue
         number = header_at + offset + 2  # 1-based, below the header
+        if any(len(cell) > MAX_CHARS for cell in row):
+            errors.append(error("cell_too_large", source, row=number, limit=f"{MAX_CHARS:,}"))
+            continue
         text = fix_legacy("\n".join(row[i] for i in text_columns if row[i]))
         row_source = f"{row_ref}{number}"
-        if not text.strip():
+        if not has_words(text):
             errors.append(error("empty_row", source, row=number))
+            continue
+        if len(text) > MAX_CHARS:  # several text columns, each under the limit
+            errors.append(error("cell_too_large", source, row=number, limit=f"{MAX_CHARS:,}"))
             continue
         doc_id = row[others["id"]] if "id" in others and row[others["id"]] else ""
         meta = {f: row[others[f]] for f in _META if f in others and row[others[f]]}
@@ -160,26 +177,49 @@ def _documents(
 
 
 # --- CSV ----------------------------------------------------------------------------------------
-def _parse_csv(text: str) -> Rows:
-    """Rows of a CSV text, the delimiter (, ; tab) chosen by which gives the most regular table."""
-    header_line = next((line for line in text.splitlines() if line.strip()), "")
-    best: tuple[tuple[int, int], Rows] | None = None
+def _rows(text: str, delimiter: str, limit: int) -> Rows:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return [[cell.strip() for cell in row] for row in itertools.islice(reader, limit)]
+
+
+def _parse_csv(text: str, limit: int | None = None) -> Rows:
+    """Rows of a CSV text (at most ``limit``), the delimiter (, ; tab) chosen by which gives the
+    most regular table on the start of the text."""
+    limit = limit or MAX_ROWS + HEADER_SEARCH_ROWS + 1
+    sample = text[:_SNIFF_CHARS]
+    header_line = next((line for line in sample.splitlines() if line.strip()), "")
+    best: tuple[tuple[int, int], str] | None = None
     for delimiter in (",", ";", "\t"):
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        rows = [[cell.strip() for cell in row] for row in reader]
+        try:
+            rows = _rows(sample, delimiter, 1000)
+        except csv.Error:
+            continue
         filled = [row for row in rows if any(row)]
         width = len(filled[0]) if filled else 0
         regular = sum(1 for row in filled if len(row) == width) if width > 1 else 0
         score = (regular, header_line.count(delimiter))
         if best is None or score > best[0]:
-            best = (score, rows)
-    return best[1] if best else []
+            best = (score, delimiter)
+    return _rows(text, best[1], limit) if best else []
+
+
+def _limit_rows(rows: Rows, source: str) -> tuple[Rows, list[ReadError]]:
+    """At most MAX_ROWS rows below the header area; an error when some were left out."""
+    keep = MAX_ROWS + HEADER_SEARCH_ROWS
+    if len(rows) <= keep:
+        return rows, []
+    return rows[:keep], [error("too_many_rows", source, limit=f"{MAX_ROWS:,}")]
 
 
 def read_csv(data: bytes, source: str) -> tuple[list[Document], list[ReadError]]:
     text = decode_bytes(data, source)
     stem = PurePosixPath(source).stem
-    return _documents(_parse_csv(text), source, stem, f"{source}#", None)
+    try:
+        rows, limited = _limit_rows(_parse_csv(text), source)
+    except csv.Error:
+        raise fail("corrupt_table", source) from None
+    docs, errors = _documents(rows, source, stem, f"{source}#", None)
+    return docs, limited + errors
 
 
 # --- Excel --------------------------------------------------------------------------------------
@@ -191,9 +231,16 @@ def read_excel(data: bytes, source: str) -> tuple[list[Document], list[ReadError
     if is_encrypted_office(data):
         raise fail("encrypted_office", source)
     engine = "xlrd" if data.startswith(OLE_MAGIC) else "openpyxl"
+    if engine == "openpyxl":
+        check_package(data, source)  # a sheet's XML can unpack to hundreds of MB
     try:
         sheets = pd.read_excel(
-            io.BytesIO(data), sheet_name=None, header=None, dtype=object, engine=engine
+            io.BytesIO(data),
+            sheet_name=None,
+            header=None,
+            dtype=object,
+            engine=engine,
+            nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1,  # one more than kept: to tell the user
         )
     except ImportError:
         key = "legacy_xls" if engine == "xlrd" else "missing_dependency"
@@ -202,12 +249,13 @@ def read_excel(data: bytes, source: str) -> tuple[list[Document], list[ReadError
         raise fail("corrupt_table", source) from None
     stem = PurePosixPath(source).stem
     filled: dict[str, Rows] = {}
+    errors: list[ReadError] = []
     for name, frame in sheets.items():
         rows = [[_cell(value) for value in row] for row in frame.itertuples(index=False)]
         if any(any(row) for row in rows):
-            filled[str(name)] = rows
+            filled[str(name)], limited = _limit_rows(rows, f"{source}#{name}")
+            errors.extend(limited)
     docs: list[Document] = []
-    errors: list[ReadError] = []
     for name, rows in filled.items():
         prefix = f"{stem}-{name}" if len(filled) > 1 else stem
         sheet_docs, sheet_errors = _documents(rows, source, prefix, f"{source}#{name}!", name)
