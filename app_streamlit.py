@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
+from PIL import Image
 
 from essaycheck.pipeline import Config, check, check_documents
 from essaycheck.readers import ReadFailure
@@ -29,6 +29,7 @@ from essaycheck.ui.inputs import (
     read_uploads,
 )
 from essaycheck.ui.pairs import pair_view
+from essaycheck.ui.vn import now_vn, number
 
 SAMPLES = SampleBatch(
     Path(
@@ -73,9 +74,22 @@ KEEP = (
     "batch_name",
 )
 TEXT_TYPES = ["txt", "md", "docx", "doc", "pdf", "rtf", "odt"]
+ICON = Path(__file__).resolve().parent / "essaycheck" / "ui" / "icon.png"
+# Streamlit has no Vietnamese: its file uploader's English hint ("Drag and drop…", "Limit 200MB
+# per file • DOCX…") is hidden (each uploader's label says what to give) and its button
+# ("Upload"/"Browse files") is relabelled; narrower side margins let the tables fit 1366 px.
+CSS = """
+<style>
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
+[data-testid="stFileUploaderDropzone"] button { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "Chọn tệp…"; font-size: 0.9rem; }
+[data-testid="stFileUploaderDropzone"] button svg { display: none; }
+.block-container, [data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
+</style>
+"""
 
 
-def _run(name: str, run) -> None:
+def _run(name: str, run, files: int | None = None) -> None:
     """Run a check with a progress bar, save the batch and open it."""
     started = time.perf_counter()
     bar = st.progress(0.0, text="Đang đọc tệp…")
@@ -95,6 +109,7 @@ def _run(name: str, run) -> None:
         "seconds": time.perf_counter() - started,
         "essays": len(report.essays),
         "errors": len(report.errors),
+        "files": files,
     }
     st.session_state["goto"] = {"page": "essays", "batch_id": batch_id}
     st.rerun()
@@ -107,15 +122,25 @@ def start_page() -> None:
         "quyết) và chấm mức độ liên hệ nghị quyết với thực tiễn đơn vị, có dẫn chứng từng câu. "
         "Chương trình chỉ gợi ý; người xem xét quyết định."
     )
-    st.session_state.setdefault("batch_name", f"Đợt {datetime.now():%d/%m/%Y %H:%M}")
+    st.session_state.setdefault("batch_name", f"Đợt {now_vn():%d/%m/%Y %H:%M}")
     name = st.text_input("Tên đợt kiểm tra", key="batch_name")
 
     st.subheader("Dùng bộ bài mẫu")
     if SAMPLES.available():
         n = sum(1 for p in SAMPLES.essays.iterdir() if not p.name.startswith("."))
+        tables = sum(
+            1 for p in SAMPLES.essays.iterdir() if p.suffix.lower() in (".xlsx", ".xls", ".csv")
+        )
         st.caption(
-            f"Bộ mẫu có sẵn: {n} tệp bài thu hoạch, nghị quyết 27-NQ/TW, bài mẫu tham khảo "
-            "và danh sách đơn vị (dữ liệu hư cấu)."
+            f"Bộ mẫu có sẵn: {number(n)} tệp bài thu hoạch"
+            + (
+                f" ({number(tables)} tệp là bảng tính, mỗi dòng một bài, nên số bài nhiều hơn "
+                "số tệp)"
+                if tables
+                else ""
+            )
+            + ", nghị quyết 27-NQ/TW, bài mẫu tham khảo, bài của đợt trước và danh sách đơn vị "
+            "(dữ liệu hư cấu)."
         )
         if st.button("▶ Kiểm tra bộ bài mẫu", type="primary", key="run_samples"):
             refs = [SAMPLES.references] if SAMPLES.references.is_dir() else []
@@ -125,6 +150,7 @@ def start_page() -> None:
                 lambda progress: check(
                     [SAMPLES.essays], SAMPLES.resolution, refs, units, Config(), progress
                 ),
+                files=n,
             )
     else:
         st.caption("Không tìm thấy bộ bài mẫu (data/samples).")
@@ -132,9 +158,10 @@ def start_page() -> None:
     st.subheader("Hoặc tải lên bài của đợt")
     limit = st.get_option("server.maxUploadSize")
     st.info(
-        f"Mỗi tệp tải lên tối đa {limit} MB (giới hạn đặt trong .streamlit/config.toml, mục "
-        "server.maxUploadSize). Trong tệp nén .zip, mỗi bài tối đa 50 MB và cả tệp giải nén ra tối "
-        "đa 500 MB. Tệp không đọc được sẽ được liệt kê kèm lý do; các bài khác vẫn được kiểm tra."
+        f"Nhận tệp Word (.docx, .doc), PDF, văn bản (.txt), bảng tính (.xlsx, .csv, mỗi dòng một "
+        f"bài) và tệp nén .zip; mỗi tệp tối đa {number(limit)} MB. Trong tệp nén .zip, mỗi bài "
+        "tối đa 50 MB và cả tệp giải nén ra tối đa 500 MB. Tệp không đọc được sẽ được liệt kê kèm "
+        "lý do; các bài khác vẫn được kiểm tra."
     )
     # One form: the files and the click reach the app together, so a click made while an upload
     # is still being registered is not lost.
@@ -157,7 +184,8 @@ def start_page() -> None:
             key="up_refs",
         )
         units_file = c4.file_uploader(
-            "Danh sách đơn vị (.csv/.xlsx, cột unit_name, profile, aliases; không bắt buộc)",
+            "Danh sách đơn vị (bảng .csv/.xlsx có cột “Tên đơn vị”, “Mô tả”, “Tên gọi khác”; "
+            "không bắt buộc)",
             type=["csv", "xlsx", "xls"],
             key="up_units",
         )
@@ -195,7 +223,7 @@ def start_page() -> None:
             docs, resolution, ref_docs, unit_list, Config(), errors + ref_errors, progress
         )
 
-    _run(name, run)
+    _run(name, run, files=len(essays))
 
 
 def sidebar() -> int | None:
@@ -203,8 +231,8 @@ def sidebar() -> int | None:
     saved = common.store().list_batches()
     names = {b.id: f"#{b.id} — {b.name} ({b.essays} bài)" for b in saved}
     with st.sidebar:
-        st.title("essaycheck")
-        st.caption("Rà soát bài thu hoạch: sao chép và mức độ liên hệ thực tiễn")
+        st.title("Rà soát bài thu hoạch")
+        st.caption("Phát hiện sao chép và chấm mức độ liên hệ thực tiễn")
         page = st.radio("Trang", list(common.PAGES), format_func=common.PAGES.get, key="page")
         batch_id = None
         if names:
@@ -225,10 +253,12 @@ def sidebar() -> int | None:
 
 def main() -> None:
     st.set_page_config(
-        page_title="essaycheck — rà soát bài thu hoạch",
-        page_icon=":material/fact_check:",
+        page_title="Rà soát bài thu hoạch",
+        # A local image: a Material or emoji icon is fetched from a font server or CDN.
+        page_icon=Image.open(ICON),
         layout="wide",
     )
+    st.html(CSS)
     for key in KEEP:  # widgets not drawn in a run forget their state: keep these across pages
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]

@@ -217,6 +217,17 @@ def load_json(path: str | Path) -> Report:
     return from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 
+def _shown_flags(report: Report, e: EssayResult) -> list[str]:
+    """``e``'s flags, without "copy" (another essay of the batch) when every text it shares
+    passages with is a reference."""
+    flags = list(e.flags)
+    if "copy" in flags and "copy_of_reference" in flags:
+        essays = {m.other(e.id) for m in report.matches if e.id in (m.a, m.b) and m.kind == "essay"}
+        if not essays:
+            flags.remove("copy")
+    return flags
+
+
 def tables(report: Report) -> dict[str, pd.DataFrame]:
     """The report as flat tables: essays, matches, passages, groups, units, errors."""
     essays = pd.DataFrame(
@@ -227,7 +238,7 @@ def tables(report: Report) -> dict[str, pd.DataFrame]:
                 "relevance_score": e.relevance.score,
                 "relevance_level": e.relevance.level,
                 **{f"c_{k}": v for k, v in e.relevance.components.items()},
-                "flags": ", ".join(FLAG_LABELS.get(f, f) for f in e.flags),
+                "flags": ", ".join(FLAG_LABELS.get(f, f) for f in _shown_flags(report, e)),
                 "missing": " ".join(e.relevance.missing),
             }
             for e in report.essays

@@ -16,9 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app_streamlit.py"
 SAMPLES = ROOT / "data" / "samples"
 # A verbatim pair (bv_02/bv_09), a light edit (tp_02/tp_09), a paraphrase (tp_01/tp_08), a
-# template fill (thcs_10 from mau_1), a resolution-only essay and an honest one; txt and docx.
+# template fill (thcs_10 from mau_1), last year's essay recycled (thcs_11), a resolution-only
+# essay and an honest one; txt and docx.
 SUBSET = ["bv_02.txt", "bv_09.docx", "tp_01.txt", "tp_02.txt", "tp_08.txt", "tp_09.txt",
-          "thcs_10.docx", "tp_12.docx", "xa_05.txt"]  # fmt: skip
+          "thcs_10.docx", "thcs_11.docx", "tp_12.docx", "xa_05.txt"]  # fmt: skip
 TIMEOUT = 120
 
 
@@ -82,23 +83,39 @@ def test_samples_filter_open_decide_and_reload(env):
 
     table = _essay_table(at)
     assert len(table) == len(SUBSET)
-    assert {"Mã bài", "Họ tên", "Đơn vị", "Trùng lặp (%)", "Điểm liên hệ", "Cờ cảnh báo"} <= set(
-        table.columns
-    )
+    assert list(table.columns) == [
+        "Mã bài", "Họ tên", "Đơn vị", "Cảnh báo", "Trùng lặp", "Điểm LH", "Mức", "Quyết định"
+    ]  # fmt: skip
+    # the copy roles tell source, copier, sample and last year's essay apart
+    warning = table.set_index("Mã bài")["Cảnh báo"]
+    assert "bài gốc bị chép" in warning["bv_02"] and "chép từ bài khác" not in warning["bv_02"]
+    assert "chép từ bài khác" in warning["bv_09"] and "bài gốc" not in warning["bv_09"]
+    assert "chép tài liệu tham khảo" in warning["thcs_10"]
+    assert "chép bài đợt trước" in warning["thcs_11"]
+    assert warning["xa_05"] == ""
     assert "bv_09" in set(table["Mã bài"])
+    from essaycheck.ui.essays import WIDTHS
+
+    assert set(WIDTHS) == set(table.columns) and sum(WIDTHS.values()) <= 940  # fits 1366 px
 
     # filter by unit, then by name, then by score range
     at.multiselect(key="f_units").set_value(["Phòng Tư pháp huyện Thuận Giang"]).run()
     assert set(_essay_table(at)["Mã bài"]) == {"tp_01", "tp_02", "tp_08", "tp_09", "tp_12"}
     at.multiselect(key="f_units").set_value([]).run()
     author = table.set_index("Mã bài").loc["bv_09", "Họ tên"]
-    at.text_input(key="f_query").input(author.split()[-1].lower()).run()
-    assert "bv_09" in set(_essay_table(at)["Mã bài"])
-    assert len(_essay_table(at)) < len(SUBSET)
+    assert author == "Lý Thị Hồng Vân"
+    # no diacritics, any case: names, units and ids
+    at.text_input(key="f_query").input("LY THI hong van").run()
+    assert set(_essay_table(at)["Mã bài"]) == {"bv_09"}
+    at.text_input(key="f_query").input("phong tu phap").run()
+    assert set(_essay_table(at)["Mã bài"]) == {"tp_01", "tp_02", "tp_08", "tp_09", "tp_12"}
+    at.text_input(key="f_query").input("THCS_1").run()
+    assert set(_essay_table(at)["Mã bài"]) == {"thcs_10", "thcs_11"}
     at.text_input(key="f_query").input("").run()
-    at.slider(key="f_score").set_range(90.0, 100.0).run()
-    assert (_essay_table(at)["Điểm liên hệ"] >= 90).all()
-    at.slider(key="f_score").set_range(0.0, 100.0).run()
+    assert at.slider(key="f_score").value == (0, 100)  # whole points, not "0.00 / 100.00"
+    at.slider(key="f_score").set_range(90, 100).run()
+    assert (_essay_table(at)["Điểm LH"] >= 90).all()
+    at.slider(key="f_score").set_range(0, 100).run()
     at.multiselect(key="f_flags").set_value(["copy"]).run()
     assert "bv_09" in set(_essay_table(at)["Mã bài"]) and "xa_05" not in set(
         _essay_table(at)["Mã bài"]
@@ -115,11 +132,29 @@ def test_samples_filter_open_decide_and_reload(env):
     html = " ".join(h.proto.body for h in at.html)
     assert "<mark" in html and "bv_02" in html  # copied passages coloured, with their source
 
-    # record a decision
+    # record a decision: nothing is chosen until the reviewer chooses
     key = f"essay-{batch}-bv_09"
+    assert at.radio(key=f"choice-{key}").value is None
+    at.text_input(key=f"reviewer-{key}").input("Lê Thị Mai")
+    at.button(key=f"save-{key}").click().run()
+    assert any("Hãy chọn một quyết định" in e.value for e in at.error)
+    from essaycheck.store import Store
+
+    assert Store(env).decisions(batch).empty
+    at.radio(key=f"choice-{key}").set_value("confirm")
+    at.button(key=f"save-{key}").click().run()
+    # undo: the confirmation is withdrawn, and both rows stay in the history
+    at.button(key=f"undo-{key}").click().run()
+    assert not at.exception, at.exception
+    assert any("Đã hoàn tác" in s.value for s in at.success)
+    body = " ".join(h.proto.body for h in at.html)
+    assert "Quyết định hiện tại" not in body
+    assert len(Store(env).decisions(batch)) == 2
+    history = at.dataframe[-1].value
+    assert list(history["Quyết định"]) == ["xác nhận", "hoàn tác (xác nhận)"]
+    assert history["Thời điểm"].str.fullmatch(r"\d\d/\d\d/20\d\d \d\d:\d\d").all()
     at.radio(key=f"choice-{key}").set_value("discuss")
     at.text_area(key=f"comment-{key}").input("Trùng gần hết với bài bv_02")
-    at.text_input(key=f"reviewer-{key}").input("Lê Thị Mai")
     at.button(key=f"save-{key}").click().run()
     assert not at.exception, at.exception
     assert any("Đã lưu" in s.value for s in at.success)
@@ -141,6 +176,27 @@ def test_pair_view_overview_and_past_batches(env):
     batch = _run_samples(at)
     _goto(at, "pairs")
     assert at.session_state["pair_index"] is not None
+    from essaycheck.store import Store
+    from essaycheck.ui.tables import pair_frame
+
+    report = Store(env).load_batch(batch)
+    pairs = pair_frame(report)
+    # the strongest pair is shown first; it says which essay is the likely original, and why
+    first = report.matches[int(at.session_state["pair_index"])]
+    body = " ".join(h.proto.body for h in at.html)
+    if first.source:
+        assert f"Bài gốc có thể là: {first.source}" in body and "Mức tin cậy" in body
+    else:
+        assert "Chưa rõ bài gốc" in body
+    labels = " ".join(str(o) for o in at.selectbox(key="pair_index").options)
+    assert "((" not in labels and "(tài liệu tham khảo)" in labels
+    # passages longest first
+    lengths = [p.n_words for p in first.passages]
+    assert f"Đoạn 1/{len(lengths)}: {max(lengths)} từ" in " ".join(c.value for c in at.caption)
+    bv = pairs[(pairs.a == "bv_02") & (pairs.b == "bv_09")].iloc[0]
+    at.selectbox(key="pair_index").set_value(int(bv["match"])).run()
+    body = " ".join(h.proto.body for h in at.html)
+    assert "Bài gốc có thể là: bv_02" in body and "bài bv_09" in body
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Phần bài A bị trùng"].endswith("%") and int(metrics["Số đoạn trùng"]) >= 1
     n = int(metrics["Số đoạn trùng"])
@@ -149,8 +205,8 @@ def test_pair_view_overview_and_past_batches(env):
     html = " ".join(h.proto.body for h in at.html)
     assert 'href="#pb-0"' in html and 'id="pb-0"' in html  # passages link across the two texts
 
-    key = next(b.key for b in at.button if (b.key or "").startswith(f"save-pair-{batch}-"))
-    target = key.removeprefix(f"save-pair-{batch}-")
+    key = f"save-pair-{batch}-bv_02|bv_09"
+    target = "bv_02|bv_09"
     at.radio(key=f"choice-pair-{batch}-{target}").set_value("confirm")
     at.text_input(key=f"reviewer-pair-{batch}-{target}").input("Phạm Văn Đức")
     at.button(key=key).click().run()
@@ -159,8 +215,33 @@ def test_pair_view_overview_and_past_batches(env):
     _goto(at, "overview")
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Số bài"]) == len(SUBSET) and int(metrics["Quyết định đã ghi"]) == 1
-    assert {d.key for d in at.download_button} >= {"dl_xlsx", "dl_essays", "dl_decisions"}
+    assert {d.key for d in at.download_button} >= {
+        "dl_xlsx", "dl_essays", "dl_decisions", "dl_units"
+    }  # fmt: skip
     assert "Nhóm sao chép" in " ".join(h.value for h in at.subheader)
+    # the pair decision counts in its unit
+    units = next(d.value for d in at.dataframe if "Quyết định đã ghi" in d.value.columns)
+    counts = units.set_index("Đơn vị")["Quyết định đã ghi"]
+    assert counts["Bệnh viện Đa khoa huyện Thuận Giang"] == 1 and counts.sum() == 1
+
+    # one decision for a whole copy group, counted for each of its essays, then undone
+    group = next(g for g in report.groups if "tp_01" in g.members)
+    members = [m for m in group.members if m in {e.id for e in report.essays}]
+    gkey = f"group-{batch}-{group.id}"
+    assert at.radio(key=f"choice-{gkey}").value is None
+    at.radio(key=f"choice-{gkey}").set_value("discuss")
+    at.text_input(key=f"reviewer-{gkey}").input("Phạm Văn Đức")
+    at.button(key=f"save-{gkey}").click().run()
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Quyết định đã ghi"]) == 1 + len(members)
+    units = next(d.value for d in at.dataframe if "Quyết định đã ghi" in d.value.columns)
+    counts = units.set_index("Đơn vị")["Quyết định đã ghi"]
+    assert counts["Phòng Tư pháp huyện Thuận Giang"] == len(members)
+    at.button(key=f"undo-{gkey}").click().run()
+    assert int({m.label: m.value for m in at.metric}["Quyết định đã ghi"]) == 1
+    at.radio(key=f"choice-{gkey}").set_value("discuss")
+    at.button(key=f"save-{gkey}").click().run()
 
     # the Excel export the download button serves: report sheets and the decisions
     from essaycheck.store import Store
@@ -169,9 +250,20 @@ def test_pair_view_overview_and_past_batches(env):
     taken = Store(env).decisions(batch)
     data = xlsx_export(str(env), batch, taken.to_json(orient="records", force_ascii=False))
     sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
-    assert {"essays", "matches", "groups", "decisions"} <= set(sheets)
-    assert len(sheets["essays"]) == len(SUBSET)
-    assert list(sheets["decisions"].reviewer) == ["Phạm Văn Đức"]
+    assert {"Bài thu hoạch", "Cặp trùng lặp", "Nhóm sao chép", "Quyết định"} <= set(sheets)
+    assert len(sheets["Bài thu hoạch"]) == len(SUBSET)
+    decided = sheets["Quyết định"]
+    assert set(decided["Người xem xét"]) == {"Phạm Văn Đức"}
+    assert decided.iloc[0]["Bài / cặp"] == "bv_02 ↔ bv_09" and decided.iloc[0]["Loại"] == "cặp"
+    assert pd.api.types.is_datetime64_any_dtype(decided["Thời điểm"])
+
+    # the printable per-unit report: figures, flagged essays, pairs and decisions of the unit
+    from essaycheck.ui.printable import unit_report_html
+
+    page = unit_report_html(report, taken, "Đợt thử", ["Phòng Tư pháp huyện Thuận Giang"])
+    assert page.count("<section class='unit'>") == 1 and "Phòng Tư pháp huyện Thuận Giang" in page
+    assert "tp_08" in page and "Phạm Văn Đức" in page and "Bài gốc có thể là" in page
+    assert "Bệnh viện" not in page and "<script" not in page and "http" not in page
 
     # a second batch, then reopen the first from the saved batches
     _goto(at, "start")

@@ -162,3 +162,25 @@ def test_sample_batch_meets_the_copy_targets(tmp_path):
     assert ev.precision >= 0.95 and ev.recall >= 0.95, (ev.false_pairs, ev.missed_pairs)
     assert ev.resolution_only_found == ev.resolution_only_expected
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_check_help_and_usage_errors_are_vietnamese(capsys):
+    assert main(["check", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Cách dùng: essaycheck check")
+    assert "tùy chọn:" in out and "văn bản nghị quyết" in out and "--resolution TỆP" in out
+    for english in ("usage:", "options:", "show this help", "write the", "the resolution text"):
+        assert english not in out
+    assert main(["check", "x.txt"]) == 2
+    err = capsys.readouterr().err
+    assert "lỗi: thiếu tham số bắt buộc: --resolution" in err and "required" not in err
+
+
+def test_progress_stages_are_named_in_vietnamese(tmp_path, batch, capsys):
+    code = main(["check", str(batch), "--resolution", str(SAMPLES / "resolution.txt"),
+                 "--no-cache", "--json", str(tmp_path / "r.json")])  # fmt: skip
+    assert code in (0, 1)
+    err = capsys.readouterr().err
+    assert "Tìm đoạn trùng lặp" in err and "Chấm mức liên hệ" in err
+    for english in ("prepare", "copies", "relevance:"):
+        assert english not in err

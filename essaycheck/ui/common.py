@@ -12,17 +12,15 @@ import streamlit as st
 
 from essaycheck.pipeline import Report
 from essaycheck.store import DECISION_LABELS, DECISIONS, Store, default_db_path
-from essaycheck.ui.tables import DECISION_ICONS, essay_frame, pair_frame
-
-# Column headings of decision tables, shown in the committee view and in each decision history.
-DECISION_COLUMNS = {
-    "target_kind": "Loại",
-    "target_id": "Bài / cặp",
-    "decision_label": "Quyết định",
-    "reviewer": "Người xem xét",
-    "comment": "Nhận xét",
-    "time": "Thời điểm (UTC)",
-}
+from essaycheck.ui.tables import (
+    DECISION_ICONS,
+    UNDO_MARK,
+    decision_table,
+    essay_frame,
+    in_force,
+    pair_frame,
+)
+from essaycheck.ui.vn import vn_time
 
 PAGES = {
     "start": "Kiểm tra mới",
@@ -112,29 +110,79 @@ def chips(labels: list[str], colour: str = "#ffe3e3") -> str:
     )
 
 
+def _reviewer(key: str) -> str:
+    """The reviewer's name as typed in the form ``key`` (or the last one used)."""
+    typed = str(st.session_state.get(f"reviewer-{key}", "") or "").strip()
+    return typed or str(st.session_state.get("last_reviewer", "")).strip()
+
+
+def undo_latest(batch_id: int, kind: str, target: str, reviewer: str) -> str | None:
+    """Undo the decision in force on a target; the undo is a row of its own in the history.
+    Returns the label of the decision undone (``None`` if there was none)."""
+    taken = decisions(batch_id)
+    mine = in_force(taken[(taken.target_kind == kind) & (taken.target_id == target)])
+    if mine.empty:
+        return None
+    last = mine.iloc[-1]
+    note = f"{UNDO_MARK} quyết định “{last.decision_label}” ghi lúc {vn_time(last.time)}"
+    store().record_decision(batch_id, kind, target, last.decision, note, reviewer)
+    return str(last.decision_label)
+
+
+def _on_undo(batch_id: int, kind: str, target: str, key: str) -> None:
+    reviewer = _reviewer(key)
+    if not reviewer:
+        st.session_state[f"undo-msg-{key}"] = ("error", "Hãy nhập tên người xem xét để hoàn tác.")
+        return
+    undone = undo_latest(batch_id, kind, target, reviewer)
+    st.session_state[f"undo-msg-{key}"] = (
+        ("success", f"Đã hoàn tác quyết định “{undone}”; việc hoàn tác được ghi vào lịch sử.")
+        if undone
+        else ("info", "Không còn quyết định nào để hoàn tác.")
+    )
+
+
+def decision_choice(key: str) -> str | None:
+    """The decision radio, with no choice made until the reviewer makes one."""
+    return st.radio(
+        "Quyết định",
+        DECISIONS,
+        index=None,
+        format_func=lambda d: f"{DECISION_ICONS[d]} {DECISION_LABELS[d]}",
+        horizontal=True,
+        key=f"choice-{key}",
+    )
+
+
+def clean_comment(comment: str) -> str:
+    """A reviewer's comment, which may not pass for an undo row."""
+    comment = comment.strip()
+    return comment[len(UNDO_MARK[0]) :].strip() if comment.startswith(UNDO_MARK[0]) else comment
+
+
 def decision_form(batch_id: int, kind: str, target: str, title: str) -> None:
-    """Record confirm / dismiss / needs-discussion on an essay or a pair; saved at once."""
+    """Record confirm / dismiss / needs-discussion on an essay or a pair; saved at once. No
+    choice is preselected; the decision in force can be undone, and the undo stays in the
+    history."""
     st.markdown("#### Quyết định của người xem xét")
+    rep = report(batch_id)
     taken = decisions(batch_id)
     mine = taken[(taken.target_kind == kind) & (taken.target_id == target)]
-    if not mine.empty:
-        last = mine.iloc[-1]
+    current = in_force(mine)
+    if not current.empty:
+        last = current.iloc[-1]
         st.html(
             f"<div>Quyết định hiện tại: <b>{esc(DECISION_ICONS[last.decision])} "
-            f"{esc(last.decision_label)}</b> — {esc(last.reviewer)}, {esc(last.time)}"
+            f"{esc(last.decision_label)}</b> — {esc(last.reviewer)}, {esc(vn_time(last.time))}"
             + (f"<br><i>{esc(last.comment)}</i>" if last.comment else "")
             + "</div>"
         )
+    elif not mine.empty:
+        st.caption("Chưa có quyết định nào đang có hiệu lực (các quyết định trước đã hoàn tác).")
     key = f"{kind}-{batch_id}-{target}"
     with st.form(f"form-{key}", clear_on_submit=False, border=True):
         st.html(f"<div style='font-size:0.9rem;color:#555'>{esc(title)}</div>")
-        choice = st.radio(
-            "Quyết định",
-            DECISIONS,
-            format_func=lambda d: f"{DECISION_ICONS[d]} {DECISION_LABELS[d]}",
-            horizontal=True,
-            key=f"choice-{key}",
-        )
+        choice = decision_choice(key)
         comment = st.text_area("Nhận xét", key=f"comment-{key}", height=80)
         reviewer = st.text_input(
             "Người xem xét (họ và tên)",
@@ -143,20 +191,33 @@ def decision_form(batch_id: int, kind: str, target: str, title: str) -> None:
         )
         submitted = st.form_submit_button("Lưu quyết định", type="primary", key=f"save-{key}")
     if submitted:
-        if not reviewer.strip():
+        if choice is None:
+            st.error("Hãy chọn một quyết định (xác nhận, bác bỏ hoặc cần thảo luận) trước khi lưu.")
+        elif not reviewer.strip():
             st.error("Hãy nhập tên người xem xét trước khi lưu.")
         else:
-            store().record_decision(batch_id, kind, target, choice, comment, reviewer)
+            store().record_decision(
+                batch_id, kind, target, choice, clean_comment(comment), reviewer
+            )
             st.session_state["last_reviewer"] = reviewer.strip()
             st.success(f"Đã lưu: {DECISION_LABELS[choice]} ({md(reviewer.strip())}).")
-            mine = decisions(batch_id)
-            mine = mine[(mine.target_kind == kind) & (mine.target_id == target)]
+            taken = decisions(batch_id)
+            mine = taken[(taken.target_kind == kind) & (taken.target_id == target)]
+    msg = st.session_state.pop(f"undo-msg-{key}", None)
+    if msg:
+        getattr(st, msg[0])(msg[1])
+    if not in_force(mine).empty:
+        st.button(
+            "↶ Hoàn tác quyết định đang có hiệu lực",
+            key=f"undo-{key}",
+            on_click=_on_undo,
+            args=(batch_id, kind, target, key),
+            help="Quyết định trước đó (nếu có) trở lại có hiệu lực; lịch sử vẫn giữ cả hai.",
+        )
     if len(mine) > 0:
         with st.expander(f"Lịch sử quyết định ({len(mine)})"):
             st.dataframe(
-                mine[["time", "decision_label", "reviewer", "comment"]].rename(
-                    columns=DECISION_COLUMNS
-                ),
+                decision_table(rep, mine).drop(columns=["Loại", "Bài / cặp"]),
                 hide_index=True,
                 width="stretch",
             )

@@ -6,19 +6,26 @@ import pandas as pd
 import streamlit as st
 
 from essaycheck.relevance import COMPONENTS
-from essaycheck.report import FLAG_LABELS
+from essaycheck.report import FLAG_LABELS, file_name
 from essaycheck.ui import common
 from essaycheck.ui.highlight import highlight, legend, text_box
 from essaycheck.ui.tables import (
     COMPONENT_LABELS,
+    COPY_FLAGS,
+    ROLE_COLOURS,
+    ROLE_ICONS,
+    ROLE_LABELS,
     SUSPICION_FLAGS,
+    copy_roles,
     copy_sources,
     copy_spans,
     evidence_spans,
     filter_essays,
     quote_spans,
+    warning_text,
     with_decisions,
 )
+from essaycheck.ui.vn import number, percent
 
 PAGE_SIZE = 50
 SORTS = {
@@ -33,11 +40,23 @@ COLUMNS = {
     "id": "Mã bài",
     "author": "Họ tên",
     "unit": "Đơn vị",
-    "similarity": "Trùng lặp (%)",
-    "score": "Điểm liên hệ",
-    "level_name": "Mức liên hệ",
-    "flag_text": "Cờ cảnh báo",
+    "warning": "Cảnh báo",
+    "similarity": "Trùng lặp",
+    "score": "Điểm LH",
+    "level": "Mức",
     "decision": "Quyết định",
+}
+# Pixel widths: the table and its headings fit a 1366 px screen beside the sidebar
+# (tests/test_browser.py measures it).
+WIDTHS = {
+    "Mã bài": 70,
+    "Họ tên": 150,
+    "Đơn vị": 170,
+    "Cảnh báo": 230,
+    "Trùng lặp": 80,
+    "Điểm LH": 70,
+    "Mức": 48,
+    "Quyết định": 110,
 }
 
 
@@ -69,16 +88,29 @@ def essay_list(batch_id: int) -> None:
     st.header("Danh sách bài thu hoạch")
     last = st.session_state.get("last_run", {})
     if last.get("batch_id") == batch_id:
+        files = last.get("files")
         st.success(
-            f"Đã kiểm tra {last['essays']} bài trong {last['seconds']:.1f} giây "
-            f"(từ lúc đọc tệp đến khi có kết quả). {last['errors']} tệp không đọc được."
+            f"Đã kiểm tra {number(last['essays'])} bài"
+            + (f" từ {number(files)} tệp" if files else "")
+            + f" trong {number(last['seconds'], 1)} giây (từ lúc đọc tệp đến khi có kết quả). "
+            f"{number(last['errors'])} tệp không đọc được."
+            + (
+                " Số bài nhiều hơn số tệp vì một bảng tính (.xlsx, .csv) chứa nhiều bài, mỗi "
+                "dòng một bài."
+                if files and last["essays"] > files
+                else ""
+            )
         )
     _errors(batch_id)
     frame = with_decisions(
         common.essays_table(common.db_path(), batch_id), common.decisions(batch_id), "essay", "id"
     )
     c1, c2, c3 = st.columns([2, 2, 2])
-    query = c1.text_input("Tìm theo họ tên, mã bài, tên tệp", key="f_query")
+    query = c1.text_input(
+        "Tìm theo họ tên, đơn vị, mã bài",
+        key="f_query",
+        placeholder="gõ có dấu hay không dấu đều được",
+    )
     units = c2.multiselect(
         "Đơn vị", sorted(frame.unit.unique()), key="f_units", placeholder="Tất cả đơn vị"
     )
@@ -90,8 +122,8 @@ def essay_list(batch_id: int) -> None:
         placeholder="Mọi cờ",
     )
     c4, c5, c6 = st.columns([2, 2, 2])
-    st.session_state.setdefault("f_score", (0.0, 100.0))
-    lo, hi = c4.slider("Khoảng điểm liên hệ", 0.0, 100.0, step=1.0, key="f_score")
+    st.session_state.setdefault("f_score", (0, 100))
+    lo, hi = c4.slider("Khoảng điểm liên hệ", 0, 100, step=1, format="%d", key="f_score")
     sort = c5.selectbox("Sắp xếp theo", list(SORTS), key="f_sort")
     only = c6.checkbox("Chỉ bài bị gắn cờ nghi sao chép", key="f_only")
     shown = filter_essays(frame, units, flags, (lo, hi), query)
@@ -100,28 +132,42 @@ def essay_list(batch_id: int) -> None:
     column, ascending = SORTS[sort]
     shown = shown.sort_values(column, ascending=ascending, kind="stable")
     pages = max(1, -(-len(shown) // PAGE_SIZE))
-    st.caption(f"{len(shown)} / {len(frame)} bài phù hợp. Bấm vào một dòng để xem bài.")
+    st.caption(
+        f"{number(len(shown))} / {number(len(frame))} bài phù hợp. Bấm vào một dòng để xem bài. "
+        "Cảnh báo: " + " · ".join(f"{ROLE_ICONS[r]} {ROLE_LABELS[r]}" for r in ROLE_LABELS)
+    )
     page = 1
     if pages > 1:
         if not 1 <= st.session_state.get("f_page", 1) <= pages:
             st.session_state["f_page"] = 1
         page = int(st.number_input(f"Trang (1–{pages})", 1, pages, key="f_page"))
-    view = shown.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    view = shown.iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE].copy()
+    view["warning"] = [warning_text(r, f) for r, f in zip(view.roles, view.flag_codes, strict=True)]
     ids = list(view.id)
+    config = {name: st.column_config.Column(width=w) for name, w in WIDTHS.items()}
+    config["Trùng lặp"] = st.column_config.ProgressColumn(
+        format="%.0f%%",
+        min_value=0,
+        max_value=100,
+        width=WIDTHS["Trùng lặp"],
+        help="Phần lời văn của bài trùng với bài hay tài liệu khác",
+    )
+    config["Điểm LH"] = st.column_config.ProgressColumn(
+        format="%.0f",
+        min_value=0,
+        max_value=100,
+        width=WIDTHS["Điểm LH"],
+        help="Điểm liên hệ thực tiễn (0–100)",
+    )
+    config["Mức"] = st.column_config.NumberColumn(
+        width=WIDTHS["Mức"], help="Mức liên hệ 0–3 (0: không liên hệ, 3: sát, cụ thể)"
+    )
     st.dataframe(
         view[list(COLUMNS)].rename(columns=COLUMNS),
         hide_index=True,
         width="stretch",
-        height=min(38 * (len(view) + 1) + 4, 740),
-        column_config={
-            "Trùng lặp (%)": st.column_config.ProgressColumn(
-                format="%.0f%%", min_value=0, max_value=100, width="small"
-            ),
-            "Điểm liên hệ": st.column_config.ProgressColumn(
-                format="%.0f", min_value=0, max_value=100, width="small"
-            ),
-            "Cờ cảnh báo": st.column_config.TextColumn(width="large"),
-        },
+        height=min(35 * (len(view) + 1) + 4, 740),
+        column_config=config,
         on_select=lambda: _open_selected(ids),
         selection_mode="single-row",
         key="essay_table",
@@ -180,18 +226,22 @@ def essay_view(batch_id: int) -> None:
         "Bài thu hoạch", ids, key="essay_id", format_func=lambda i: _label(frame, i)
     )
     essay = rep.essay(essay_id)
+    roles = copy_roles(rep).get(essay_id, [])
     st.html(
         f"<h3 style='margin:0'>{common.esc(essay.author or '(không rõ tên)')}</h3>"
         f"<div style='color:#555'>{common.esc(essay.role)}"
         f"{' — ' if essay.role else ''}{common.esc(essay.unit or '(không rõ đơn vị)')}<br>"
-        f"Tệp: <code>{common.esc(common.short_source(essay.source))}</code> · "
-        f"{essay.n_words} từ · mức liên hệ <b>{essay.relevance.level}: "
+        f"Tệp: <code>{common.esc(file_name(essay.source))}</code> · "
+        f"{number(essay.n_words)} từ · mức liên hệ <b>{essay.relevance.level}: "
         f"{common.esc(essay.relevance.level_name)}</b></div>"
         + (
             "<div style='margin-top:6px'>"
-            + common.chips([FLAG_LABELS.get(f, f) for f in essay.flags])
+            + "".join(
+                common.chips([f"{ROLE_ICONS[r]} {ROLE_LABELS[r]}"], ROLE_COLOURS[r]) for r in roles
+            )
+            + common.chips([FLAG_LABELS.get(f, f) for f in essay.flags if f not in COPY_FLAGS])
             + "</div>"
-            if essay.flags
+            if essay.flags or roles
             else ""
         )
     )
@@ -199,13 +249,13 @@ def essay_view(batch_id: int) -> None:
         if essay_id in g.members:
             others = [m for m in g.members if m != essay_id]
             st.caption(
-                f"Thuộc nhóm sao chép {g.id} ({len(g.members)} bài/tài liệu; nguồn nghi ngờ: "
+                f"Thuộc nhóm sao chép {g.id} ({len(g.members)} bài, tài liệu; nguồn nghi ngờ: "
                 f"{common.md(g.source or 'chưa rõ')}). Cùng nhóm: {common.md(', '.join(others))}."
             )
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Trùng lặp với bài khác", f"{100 * essay.copy.similarity:.0f}%")
-    m2.metric("Trích dẫn nghị quyết", f"{100 * essay.copy.quote_share:.0f}%")
-    m3.metric("Điểm liên hệ", f"{essay.relevance.score:.0f}/100")
+    m1.metric("Trùng lặp với bài khác", percent(essay.copy.similarity))
+    m2.metric("Trích dẫn nghị quyết", percent(essay.copy.quote_share))
+    m3.metric("Điểm liên hệ", f"{number(essay.relevance.score)}/100")
     m4.metric("Mức liên hệ (0–3)", f"{essay.relevance.level}", help=essay.relevance.level_name)
 
     left, right = st.columns([3, 2], gap="large")

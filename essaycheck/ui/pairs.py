@@ -5,11 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from essaycheck.matches import Match
-from essaycheck.pipeline import Report
 from essaycheck.store import pair_target
 from essaycheck.ui import common
 from essaycheck.ui.highlight import Span, highlight, text_box
-from essaycheck.ui.tables import METHOD_LABELS, pair_spans, with_decisions
+from essaycheck.ui.tables import (
+    METHOD_LABELS,
+    UNKNOWN_SOURCE,
+    by_length,
+    direction,
+    display_name,
+    pair_spans,
+    with_decisions,
+)
+from essaycheck.ui.vn import number, percent
 
 CONTEXT = 160  # characters shown before and after the passage in the aligned excerpt
 PAIR_COLUMNS = {
@@ -17,13 +25,13 @@ PAIR_COLUMNS = {
     "author_a": "Người viết A",
     "b": "Bài / tài liệu B",
     "author_b": "Người viết B",
-    "kind": "Loại",
-    "score": "Điểm trùng (%)",
-    "coverage_a": "Phủ A (%)",
-    "coverage_b": "Phủ B (%)",
+    "score": "Điểm trùng",
+    "source": "Bài gốc có thể là",
+    "confidence": "Tin cậy",
     "passages": "Số đoạn",
     "decision": "Quyết định",
 }
+CONFIDENCE_COLOURS = {"cao": "#d3f9d8", "khá cao": "#e6fcf5", "trung bình": "#fff9db"}
 
 
 def _excerpt(text: str, start: int, end: int) -> str:
@@ -63,29 +71,50 @@ def pair_view(batch_id: int) -> None:
             pairs[list(PAIR_COLUMNS)].rename(columns=PAIR_COLUMNS),
             hide_index=True,
             width="stretch",
+            column_config={
+                "Điểm trùng": st.column_config.NumberColumn(format="%.0f%%", width=90),
+                "Số đoạn": st.column_config.NumberColumn(width=70),
+            },
             on_select=lambda: _open_selected(indexes),
             selection_mode="single-row",
             key="pair_table",
         )
     labels = {
-        int(r.match): f"{r.a} ({r.author_a}) ↔ {r.b} ({r.author_b}) — {r.score:.0f}%"
+        int(r.match): f"{r.a} ({r.author_a}) ↔ {r.b} ({r.author_b}) — {number(r.score)}%"
         + (f" — {r.decision}" if r.decision else "")
         for r in pairs.itertuples()
     }
     if st.session_state.get("pair_index") not in labels:
         st.session_state["pair_index"] = indexes[0]
     index = st.selectbox("Cặp bài", indexes, key="pair_index", format_func=labels.get)
-    match: Match = rep.matches[index]
+    match: Match = by_length(rep.matches[index])
     text_a, text_b = rep.texts.get(match.a, ""), rep.texts.get(match.b, "")
+    names = {x: display_name(rep, x) for x in (match.a, match.b)}
+    d = direction(rep, match)
+    if d.source:
+        st.html(
+            f"<div style='background:{CONFIDENCE_COLOURS.get(d.confidence, '#fff4e6')};"
+            "border-left:4px solid #b03a2e;padding:8px 12px;border-radius:4px'>"
+            f"<b>Bài gốc có thể là: {common.esc(d.source)} ({common.esc(names[d.source])})</b>"
+            f" — bài {common.esc(d.copier)} ({common.esc(names[d.copier])}) chép lại.<br>"
+            f"Lý do: {common.esc(d.reason)}<br>Mức tin cậy: <b>{common.esc(d.confidence)}</b></div>"
+        )
+    else:
+        st.html(
+            "<div style='background:#f1f3f5;border-left:4px solid #868e96;padding:8px 12px;"
+            f"border-radius:4px'><b>{common.esc(UNKNOWN_SOURCE.capitalize())}</b>: "
+            f"{common.esc(d.reason)}</div>"
+        )
 
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Phần bài A bị trùng", f"{100 * match.coverage_a:.0f}%")
-    m2.metric("Phần bài B bị trùng", f"{100 * match.coverage_b:.0f}%")
-    m3.metric("Điểm trùng của cặp", f"{100 * match.score:.0f}%")
+    m1.metric("Phần bài A bị trùng", percent(match.coverage_a))
+    m2.metric("Phần bài B bị trùng", percent(match.coverage_b))
+    m3.metric("Điểm trùng của cặp", percent(match.score))
     m4.metric("Số đoạn trùng", len(match.passages))
     st.caption(
         f"Cách phát hiện: {METHOD_LABELS.get(match.method, match.method)}. "
-        + ("B là bài mẫu / tài liệu tham khảo." if match.kind == "reference" else "")
+        + (f"B là {names[match.b]}. " if match.kind != "essay" else "")
+        + "Các đoạn trùng được xếp từ dài đến ngắn."
     )
 
     n = len(match.passages)
@@ -100,7 +129,9 @@ def pair_view(batch_id: int) -> None:
         c3.button("Đoạn sau ▶", on_click=_step, args=(1, n), key="next_passage", width="stretch")
         current = k - 1
         p = match.passages[current]
-        st.caption(f"Đoạn {k}/{n}: {p.n_words} từ, {METHOD_LABELS.get(p.method, p.method)}.")
+        st.caption(
+            f"Đoạn {k}/{n}: {number(p.n_words)} từ, {METHOD_LABELS.get(p.method, p.method)}."
+        )
         left, right = st.columns(2, gap="medium")
         left.markdown(f"**A: {common.md(match.a)}**")
         left.html(_excerpt(text_a, p.a_start, p.a_end))
@@ -114,17 +145,16 @@ def pair_view(batch_id: int) -> None:
     )
     spans_a, spans_b = pair_spans(match, current)
     left, right = st.columns(2, gap="medium")
-    who_a = rep.essay(match.a).author if _is_essay(rep, match.a) else ""
-    left.markdown(f"**A: {common.md(match.a)}** — {common.md(who_a)}")
+    tag = {d.source: " (bài gốc có thể là)", d.copier: " (bài chép)"} if d.source else {}
+    left.markdown(
+        f"**A: {common.md(match.a)}** — {common.md(names[match.a] + tag.get(match.a, ''))}"
+    )
     left.html(text_box(highlight(text_a, spans_a), height=560))
-    who_b = rep.essay(match.b).author if _is_essay(rep, match.b) else "tài liệu tham khảo"
-    right.markdown(f"**B: {common.md(match.b)}** — {common.md(who_b)}")
+    right.markdown(
+        f"**B: {common.md(match.b)}** — {common.md(names[match.b] + tag.get(match.b, ''))}"
+    )
     right.html(text_box(highlight(text_b, spans_b), height=560))
 
     common.decision_form(
         batch_id, "pair", pair_target(match.a, match.b), f"Cặp {match.a} ↔ {match.b}"
     )
-
-
-def _is_essay(rep: Report, essay_id: str) -> bool:
-    return any(e.id == essay_id for e in rep.essays)

@@ -19,7 +19,7 @@ from essaycheck.relevance import COMPONENT_LABELS, LEVEL_NAMES
 from essaycheck.report import FLAG_LABELS, unit_table
 from essaycheck.store import DECISION_LABELS, pair_target
 from essaycheck.ui.highlight import Span, colour_for
-from essaycheck.ui.vn import fold, number, vn_time
+from essaycheck.ui.vn import fold, number, vn_datetime, vn_time
 
 METHOD_LABELS = {
     "shingle": "trùng nguyên văn",
@@ -58,6 +58,8 @@ UNKNOWN_SOURCE = "chưa rõ bài gốc"
 # mark (the store's decision values are fixed); the row cancels the one it undoes.
 UNDO_MARK = "⟲ Hoàn tác"
 KIND_LABELS = {"essay": "bài", "pair": "cặp"}
+COPY_FLAGS = frozenset({"copy", "copy_of_reference"})  # told apart by the copy roles
+SHORT_FLAGS = {"resolution_only": "chép lại nghị quyết", "signature_mismatch": "chữ ký khác tên"}
 # The flags a reviewer must decide on (low relevance is a grade, not a suspicion).
 SUSPICION_FLAGS = frozenset(FLAG_LABELS) - {"low_relevance"}
 
@@ -188,6 +190,13 @@ def copy_roles(report: Report) -> dict[str, list[str]]:
 
 def role_text(roles: Sequence[str]) -> str:
     return "; ".join(f"{ROLE_ICONS[r]} {ROLE_LABELS[r]}" for r in roles)
+
+
+def warning_text(roles: Sequence[str], flags: Sequence[str]) -> str:
+    """The table's warning cell: the copy roles (they say more than the copy flags), then the
+    other suspicions in a few words (a low relevance is in its own column)."""
+    other = [SHORT_FLAGS[f] for f in flags if f in SHORT_FLAGS]
+    return "; ".join([role_text(roles), *other] if roles else other)
 
 
 def confidence(m: Match) -> str:
@@ -415,9 +424,9 @@ def target_label(report: Report, kind: str, target: str) -> str:
     return f"{target} ({display_name(report, target)})"
 
 
-def decision_table(report: Report, taken: pd.DataFrame) -> pd.DataFrame:
+def decision_table(report: Report, taken: pd.DataFrame, as_datetime: bool = False) -> pd.DataFrame:
     """Decisions in Vietnamese, for screens and exports: kind, target, decision (an undo says
-    so), reviewer, comment, Vietnam time."""
+    so), reviewer, comment, Vietnam time (text, or a naive datetime for Excel)."""
     rows = [
         {
             "Loại": KIND_LABELS.get(r.target_kind, r.target_kind),
@@ -427,7 +436,11 @@ def decision_table(report: Report, taken: pd.DataFrame) -> pd.DataFrame:
             else r.decision_label,
             "Người xem xét": r.reviewer,
             "Nhận xét": r.comment,
-            "Thời điểm": vn_time(r.time),
+            "Thời điểm": (
+                vn_dt.replace(tzinfo=None)
+                if as_datetime and (vn_dt := vn_datetime(r.time))
+                else vn_time(r.time)
+            ),
         }
         for r in taken.itertuples(index=False)
     ]
