@@ -117,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--json", dest="json_out", help="write the figures as JSON here")
     e.add_argument("--no-loco", action="store_true", help="skip the leave-one-campaign-out refit")
     e.add_argument("--no-cache", action="store_true", help="do not use the token and run caches")
+    from .cli_users import add_users_parser
+
+    add_users_parser(sub)  # essaycheck users add|list|disable|enable|passwd
     return parser
 
 
@@ -171,6 +174,9 @@ def _check(args: argparse.Namespace) -> int:
     )
     for err in report.errors:
         print(f"  - {err.message}", file=sys.stderr)
+    if not report.essays:  # nothing was checked: never a silent success
+        print("essaycheck: không đọc được bài thu hoạch nào từ đầu vào đã cho.", file=sys.stderr)
+        return EXIT_INPUT_ERRORS
     return EXIT_INPUT_ERRORS if report.errors else EXIT_OK
 
 
@@ -225,6 +231,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
             return int(exc.code or 0)
+    if args.command == "users":
+        from .cli_users import run as run_users
+
+        return run_users(args)
     return _check(args) if args.command == "check" else _eval(args)
 
 
