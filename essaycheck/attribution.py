@@ -162,12 +162,14 @@ def attribute(
     body_a, body_b = (" ".join(e.body.lower().split()) for e in (a, b))
     own_a, own_b = _states_role(body_a, only_a), _states_role(body_b, only_b)
     other_a, other_b = _states_role(body_a, only_b), _states_role(body_b, only_a)
-    # A copier's body speaks of the source's role (or of no role), not of the copier's own.
-    if own_a and not own_b and not other_a:
+    # A copier's body speaks of the source's role, not of the copier's own. A body that claims
+    # its own writer's role while the other claims none proves nothing: the copier may have
+    # put their own role in.
+    if own_a and other_b and not own_b and not other_a:
         return Attribution(
             a.id, f"Đoạn văn tự nhận là '{own_a}', đúng chức vụ của bài {a.id}.", HIGH
         )
-    if own_b and not own_a and not other_b:
+    if own_b and other_a and not own_a and not other_b:
         return Attribution(
             b.id, f"Đoạn văn tự nhận là '{own_b}', đúng chức vụ của bài {b.id}.", HIGH
         )

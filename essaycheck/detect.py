@@ -630,12 +630,16 @@ class CopyDetector(BaseEstimator):
                 src, taker = (p.a, p.b) if texts[p.a].id == p.match.source else (p.b, p.a)
                 sources_of.setdefault(taker, set()).add(src)
                 given[src] += 1
+        linked = {(p.a, p.b) for p in pairs} | {(p.b, p.a) for p in pairs}
         out = []
         for p in pairs:
             m = p.match
             if m.source and not texts[p.b].is_reference:
                 src, taker = (p.a, p.b) if texts[p.a].id == m.source else (p.b, p.a)
                 common = sources_of.get(p.a, set()) & sources_of.get(p.b, set())
+                # The taker's text is explained by another source that the named one matches
+                # too: the named source may be a sibling copy of it.
+                common |= {z for z in sources_of.get(taker, set()) - {src} if (src, z) in linked}
                 if common:
                     first = texts[min(common)].id
                     reason = (

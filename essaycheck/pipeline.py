@@ -158,7 +158,8 @@ def check_documents(
     t0 = stage("copies", 1)
     if state is None:
         unit_of = {e.id: resolve_unit(e, units) for e in essays}
-        names = {i: u.name for i, u in unit_of.items()}
+        # Only units found in the units file: two spellings of one unit are not two units.
+        names = {i: u.name if u in units else "" for i, u in unit_of.items()}
         analysis = detector.analyse(essays, resolution, refs, names)
     detector.decide(state.analysis if state else analysis)
     timings["copies"] = time.perf_counter() - t0

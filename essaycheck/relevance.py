@@ -60,7 +60,7 @@ _DOCUMENT_NUMBER = re.compile(
 # A sentence about the country or the Party as a whole cites national, not unit, figures.
 _NATIONAL = re.compile(
     r"\b(ca nuoc|toan quoc|tren the gioi|quoc gia|gdp|toan dang|nen kinh te|dat nuoc|trung uong"
-    r"|viet nam|nuoc ta|toan dan)\b"
+    r"|viet nam|nuoc ta|toan dan|dang ta|ca he thong chinh tri)\b"
 )
 # Names of national bodies and documents: never a name of the writer's unit.
 _INSTITUTION = re.compile(
@@ -271,7 +271,9 @@ class RelevanceScorer(BaseEstimator):
         self.resolution_ = resolution
         self._profile_cache: dict[str, list[str]] = {}
         res_sentences = [[w for w in s.words if is_word(w)] for s in resolution.sentences]
-        self.resolution_ids_ = set(resolution_ids(resolution.norm.text[:600]))
+        # The title names the studied resolution; its text may cite earlier ones.
+        title = [ln for ln in resolution.norm.text.split("\n") if ln.strip()][:2]
+        self.resolution_ids_ = set(resolution_ids("\n".join(title)))
         others = _other_resolutions(self.resolution_ids_)
         other_sentences = [[w for w in s.words if is_word(w)] for e in others for s in e.sentences]
         docs = (
@@ -531,11 +533,14 @@ class RelevanceScorer(BaseEstimator):
         res, other = view.sentences, view.other
         about_this = int(((res >= self.link_similarity) & (res >= other)).sum())
         about_other = int(((other >= self.link_similarity) & (other > res + 0.05)).sum())
+        # Two signs of a body about another resolution, each halving the fit: most of its
+        # resolution talk is closer to another resolution's profile; it names other
+        # resolutions (at least three times) more often than the studied one.
         topic = 1.0
-        if about_this + about_other >= 3:
-            topic = min(1.0, 2.0 * about_this / (about_this + about_other))
-        if view.other_ids > view.own_ids:
-            topic = min(topic, 0.5 if view.own_ids else 0.3)
+        if about_this + about_other >= 3 and about_other > about_this:
+            topic *= 0.5
+        if self.resolution_ids_ and view.other_ids >= 3 and view.other_ids > view.own_ids:
+            topic *= 0.4 if view.own_ids else 0.3
         return content * topic
 
     def score(

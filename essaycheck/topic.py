@@ -15,12 +15,16 @@ from importlib.resources import files
 
 from .normalize import fold
 
-_ID = re.compile(r"\b(\d{1,3})\s*-\s*(nq|kl|ct|qd|qdi|hd)\s*/\s*(tw|tu|bct|ttg)\b")
+_ID = re.compile(
+    r"\b(\d{1,3})(?:[-/]\d{4})?\s*[-/]\s*(nq|kl|ct|qd|qdi|hd)\s*[-/]\s*(tw|tu|bct|ttg|cp|dh|qh\d*)\b"
+)
+_CONGRESS = re.compile(r"\bdai hoi (?:dai bieu )?(?:toan quoc )?(?:lan thu )?([xiv]{2,})\b")
 _SESSION = re.compile(
     r"\b(?:hoi nghi|nghi quyet)\s+(?:lan thu\s+(\w+)\s+)?(?:ban chap hanh\s+)?(?:trung uong|tw)"
     r"\s*(?:dang\s+)?(\d{1,2}|lan thu \w+)?\s*,?\s*(?:\(?\s*khoa\s+([xiv]+))"
 )
-_CONGRESS = re.compile(r"\bdai hoi (?:dai bieu toan quoc )?(?:lan thu )?([xiv]+|\w+)\b.{0,20}dang")
+# "Nghị quyết 19", "Chỉ thị số 05": the number alone, as essays write it after the first mention.
+_BARE = re.compile(r"\b(nghi quyet|ket luan|chi thi|quy dinh)\s+(?:so\s+)?0*(\d{1,3})\b(?![.,]\d)")
 _ORDINALS = {
     "nhat": 1, "hai": 2, "ba": 3, "tu": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9,
     "muoi": 10, "muoi mot": 11, "muoi hai": 12,
@@ -36,11 +40,16 @@ def _number(word: str | None) -> str:
 
 def resolution_ids(text: str) -> Counter[str]:
     """Identifiers of resolutions a text names, with counts: ``27-nq/tw`` (leading zeros
-    dropped, "QĐi" as "qdi"), ``tw4-xii`` for "Hội nghị Trung ương 4 khóa XII"."""
+    dropped, "QĐi" as "qdi"), ``tw4-xii`` for "Hội nghị Trung ương 4 khóa XII", and the kind
+    with the number alone (``nghi quyet#27``), as later mentions write it."""
     folded = fold(text)
     ids: Counter[str] = Counter()
     for n, kind, body in _ID.findall(folded):
         ids[f"{int(n)}-{kind}/{body}"] += 1
+    for roman in _CONGRESS.findall(folded):
+        ids[f"dh-{roman}"] += 1
+    for kind, n in _BARE.findall(folded):
+        ids[f"{kind}#{int(n)}"] += 1
     for m in _SESSION.finditer(folded):
         n = _number(m.group(2) or m.group(1))
         if n:
