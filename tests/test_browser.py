@@ -1,19 +1,24 @@
 """End to end in a real headless browser: ``streamlit run`` + Playwright + Debian's Chromium.
 
-Uploads a few sample essays and the resolution through the file uploaders, waits for the results,
-opens the pair view, jumps between passages, saves a decision, and leaves a screenshot in
-``tests/artifacts/``. Needs ``/usr/bin/chromium`` (``apt-get install chromium``).
+Walks start → results → essay → pair → decision → overview → export at 1366 px: uploads sample
+essays, the resolution, references and the units file through the file uploaders, opens an essay
+and a pair, saves a decision, downloads the Excel and the printable per-unit report. Fails on any
+request that leaves localhost and on English words on these screens. Screenshots go to
+``tests/artifacts/`` (and to ``$ESSAYCHECK_SCREENSHOTS``, e.g. ``docs/screenshots``, when set).
+Needs ``/usr/bin/chromium`` (``apt-get install chromium``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -93,58 +98,193 @@ def server(tmp_path):
         log.close()
 
 
-def test_upload_check_pair_view_and_decision(server):
+# Words of Streamlit's own English, or of the code, that must not reach a reviewer's screen.
+ENGLISH = re.compile(
+    r"\b(Upload|Browse files|Drag and drop|per file|Limit|Deploy|Rerun|Running|Stop|Settings|"
+    r"Print|Record a screencast|Clear cache|About|Showing page|Choose an option|No results|"
+    r"Press Enter|Download|Error|Traceback|essay|pair|reference|unit_name|profile|aliases|"
+    r"UTC|confirm|dismiss|discuss|source|None|nan|null)\b"
+)
+# The text a reviewer sees: visible text nodes, without Material icon ligatures ("upload").
+VISIBLE_TEXT_JS = """() => {
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement;
+    if (!el || !node.textContent.trim()) continue;
+    if (el.closest('[data-testid="stIconMaterial"], script, style, noscript')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility !== 'visible' || parseFloat(cs.fontSize) === 0) continue;
+    if (!el.getClientRects().length) continue;
+    out.push(node.textContent.trim());
+  }
+  return out.join(' | ');
+}"""
+UPLOADS_ALL = [*UPLOADS, "thcs_10.docx", "thcs_11.docx"]
+REFERENCES = ["mau_1.txt", "nam_2023_kl21.txt"]
+
+
+def _vietnamese_only(page, screen: str) -> str:
+    text = page.evaluate(VISIBLE_TEXT_JS)
+    assert "Rà soát bài thu hoạch" in text  # the walk sees the page, sidebar included
+    found = sorted(set(ENGLISH.findall(text)))
+    assert not found, f"English on the {screen} screen: {found}"
+    return text
+
+
+def _shot(page, name: str) -> None:
+    # Streamlit keeps the scroll position across pages: show each screen from its top
+    page.evaluate(
+        "() => { for (const el of document.querySelectorAll('*')) "
+        "if (el.scrollTop > 0) el.scrollTop = 0; }"
+    )
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+    docs = os.environ.get("ESSAYCHECK_SCREENSHOTS")  # refresh docs/screenshots on request
+    if docs:
+        page.screenshot(path=str(Path(docs) / f"{name}.png"))
+
+
+def _side(page, label: str) -> None:
+    page.locator('[data-testid="stSidebar"]').get_by_text(label, exact=True).click()
+    _wait_idle(page)
+
+
+def test_start_results_essay_pair_decision_overview_export(server):
+    """The whole walk a reviewer makes, at 1366 px, in Vietnamese, without leaving localhost."""
+    from openpyxl import load_workbook
     from playwright.sync_api import expect, sync_playwright
 
     from essaycheck.store import Store
+    from essaycheck.ui.essays import WIDTHS
 
     url, db = server
     ARTIFACTS.mkdir(exist_ok=True)
+    outside: list[str] = []
+
+    def guard(route) -> None:
+        host = urlsplit(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:")) or host in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        context = browser.new_context(
+            viewport={"width": 1366, "height": 900}, locale="en-US", accept_downloads=True
+        )
+        context.route("**/*", guard)
+        page = context.new_page()
+        page.on("websocket", lambda ws: outside.append(ws.url) if "127.0.0.1" not in ws.url else 0)
         page.set_default_timeout(60_000)
         try:
+            # start
             page.goto(url)
             expect(page.get_by_text("Kiểm tra một đợt bài thu hoạch")).to_be_visible()
+            _wait_idle(page)
+            _vietnamese_only(page, "start")
             uploaders = page.locator('[data-testid="stFileUploader"]')
             uploaders.nth(0).locator('input[type="file"]').set_input_files(
-                [str(SAMPLES / "batch" / n) for n in UPLOADS]
+                [str(SAMPLES / "batch" / n) for n in UPLOADS_ALL]
             )
             uploaders.nth(1).locator('input[type="file"]').set_input_files(
                 str(SAMPLES / "resolution.txt")
             )
-            for name in [*UPLOADS, "resolution.txt"]:
-                expect(page.get_by_text(name, exact=True)).to_be_visible()
-
-            _wait_idle(page)
-            page.get_by_role("button", name="Bắt đầu kiểm tra").click()
-            expect(page.get_by_text(f"Đã kiểm tra {len(UPLOADS)} bài")).to_be_visible(
-                timeout=120_000
+            uploaders.nth(2).locator('input[type="file"]').set_input_files(
+                [str(SAMPLES / "reference" / n) for n in REFERENCES]
             )
+            uploaders.nth(3).locator('input[type="file"]').set_input_files(
+                str(SAMPLES / "units.csv")
+            )
+            expect(page.get_by_text("resolution.txt", exact=True)).to_be_visible()
+            _wait_idle(page)
+            _vietnamese_only(page, "start (files chosen)")
+            page.get_by_role("button", name="Bắt đầu kiểm tra").click()
 
-            page.get_by_text("So sánh cặp bài", exact=True).click()
+            # results
+            expect(page.get_by_text(f"Đã kiểm tra {len(UPLOADS_ALL)} bài")).to_be_visible(
+                timeout=180_000
+            )
+            _wait_idle(page)
+            _vietnamese_only(page, "results")
+            table = page.locator('[data-testid="stDataFrame"]').last.bounding_box()
+            assert table and table["x"] + table["width"] <= 1366
+            assert table["width"] >= sum(WIDTHS.values()), (table, sum(WIDTHS.values()))
+            _shot(page, "essay_list")
+
+            # essay
+            page.get_by_role("button", name="Xem bài").click()
+            _wait_idle(page)
+            expect(page.get_by_text("Mức độ liên hệ", exact=True)).to_be_visible()
+            expect(page.get_by_text("Trùng lặp với bài khác", exact=True)).to_be_visible()
+            _wait_idle(page)
+            _vietnamese_only(page, "essay")
+            _shot(page, "essay_view")
+
+            # pair
+            _side(page, "So sánh cặp bài")
             expect(page.get_by_text("Toàn văn hai bài")).to_be_visible()
+            expect(page.get_by_text("Bài gốc có thể là:").first).to_be_visible()
+            expect(page.get_by_text("Mức tin cậy").first).to_be_visible()
             expect(page.locator('mark[id="pa-0"]')).to_have_count(1)
+            _wait_idle(page)
+            _shot(page, "pair_view")
             page.get_by_role("button", name="Đoạn sau").click()
+            _wait_idle(page)
             expect(page.locator("mark.ec-current")).to_have_count(4)  # 2 excerpts + 2 full texts
             page.locator('a[href="#pb-0"]').first.click()  # jump to the passage in the other text
             assert page.url.endswith("#pb-0")
+            _vietnamese_only(page, "pair")
 
-            page.get_by_text("xác nhận", exact=False).first.click()
-            page.get_by_label("Nhận xét").fill("Chép nguyên văn, chỉ đổi tên")
+            # decision: nothing chosen until the reviewer chooses
             page.get_by_label("Người xem xét (họ và tên)").fill("Lê Thị Mai")
             page.get_by_role("button", name="Lưu quyết định").click()
+            expect(page.get_by_text("Hãy chọn một quyết định")).to_be_visible()
+            page.get_by_text("xác nhận", exact=False).first.click()
+            page.get_by_label("Nhận xét").fill("Chép nguyên văn, chỉ đổi tên")
+            page.get_by_role("button", name="Lưu quyết định").click()
             expect(page.get_by_text("Đã lưu: xác nhận")).to_be_visible()
-            page.screenshot(path=str(ARTIFACTS / "browser_pair_view.png"))
+            _wait_idle(page)
+            _vietnamese_only(page, "decision")
+            page.screenshot(path=str(ARTIFACTS / "decision.png"))
+
+            # overview
+            _side(page, "Tổng quan (hội đồng)")
+            expect(page.get_by_text("Tổng quan đợt kiểm tra")).to_be_visible()
+            expect(page.get_by_role("button", name="Tải báo cáo để in")).to_be_visible()
+            _wait_idle(page)
+            _vietnamese_only(page, "overview")
+            _shot(page, "overview")
+
+            # export
+            with page.expect_download() as download:
+                page.get_by_role(
+                    "button", name="Excel (đơn vị, bài, cặp, nhóm, quyết định)"
+                ).click()
+            xlsx = ARTIFACTS / "export.xlsx"
+            download.value.save_as(xlsx)
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Tải báo cáo để in").click()
+            printable = ARTIFACTS / "bao_cao_theo_don_vi.html"
+            download.value.save_as(printable)
+            _vietnamese_only(page, "export")
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "browser_failure.png"), full_page=True)
             raise
         finally:
+            context.close()
             browser.close()
 
+    assert outside == [], f"requests left localhost: {outside}"
     saved = Store(db).list_batches()
-    assert len(saved) == 1 and saved[0].essays == len(UPLOADS)
+    assert len(saved) == 1 and saved[0].essays == len(UPLOADS_ALL)
     taken = Store(db).decisions(saved[0].id)
     assert list(taken.decision) == ["confirm"] and taken.iloc[0].reviewer == "Lê Thị Mai"
     assert taken.iloc[0].target_kind == "pair"
+    book = load_workbook(xlsx)
+    assert "Quyết định" in book.sheetnames and "Bài thu hoạch" in book.sheetnames
+    assert book["Quyết định"].cell(2, 3).value == "xác nhận"
+    page_html = printable.read_text(encoding="utf-8")
+    assert "Bệnh viện Đa khoa huyện Thuận Giang" in page_html and "Lê Thị Mai" in page_html
