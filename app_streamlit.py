@@ -75,15 +75,16 @@ KEEP = (
 )
 TEXT_TYPES = ["txt", "md", "docx", "doc", "pdf", "rtf", "odt"]
 ICON = Path(__file__).resolve().parent / "essaycheck" / "ui" / "icon.png"
-# Streamlit has no Vietnamese: its file uploader's English hint ("Drag and drop…", "Limit 200MB
-# per file • DOCX…") is hidden (each uploader's label says what to give) and its button
-# ("Upload"/"Browse files") is relabelled; narrower side margins let the tables fit 1366 px.
+# Streamlit has no Vietnamese: its file uploader's English hint ("200MB per file • DOCX…") is
+# hidden (each uploader's label says what to give), its "Upload" button and the keyboard users'
+# "Skip to main content" link are relabelled; narrower margins let the tables fit 1366 px.
 CSS = """
 <style>
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
-[data-testid="stFileUploaderDropzone"] button { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button::after { content: "Chọn tệp…"; font-size: 0.9rem; }
-[data-testid="stFileUploaderDropzone"] button svg { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "Chọn tệp…"; }
+[data-testid="stSkipToContent"] { font-size: 0; }
+[data-testid="stSkipToContent"]::after { content: "Đến nội dung chính"; font-size: 1rem; }
 .block-container, [data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
 </style>
 """
