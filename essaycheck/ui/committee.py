@@ -147,7 +147,7 @@ def _record_group(batch_id: int, gid: int, members: list[str]) -> None:
     """Callback: one decision for every essay of a copy group (each is a row of its own)."""
     key = f"group-{batch_id}-{gid}"
     choice = st.session_state.get(f"choice-{key}")
-    reviewer = str(st.session_state.get(f"reviewer-{key}", "")).strip()
+    reviewer = common.reviewer_name(key)
     comment = common.clean_comment(str(st.session_state.get(f"comment-{key}", "")))
     if choice is None:
         st.session_state[f"msg-{key}"] = ("error", "Hãy chọn một quyết định cho cả nhóm.")
@@ -168,9 +168,7 @@ def _record_group(batch_id: int, gid: int, members: list[str]) -> None:
 def _undo_group(batch_id: int, gid: int, members: list[str]) -> None:
     """Callback: undo the group decision on every member where it is still in force."""
     key = f"group-{batch_id}-{gid}"
-    reviewer = str(st.session_state.get(f"reviewer-{key}", "")).strip() or str(
-        st.session_state.get("last_reviewer", "")
-    )
+    reviewer = common.reviewer_name(key)
     if not reviewer:
         st.session_state[f"msg-{key}"] = ("error", "Hãy nhập tên người xem xét để hoàn tác.")
         return

@@ -110,10 +110,16 @@ def chips(labels: list[str], colour: str = "#ffe3e3") -> str:
     )
 
 
-def _reviewer(key: str) -> str:
+def reviewer_name(key: str) -> str:
     """The reviewer's name as typed in the form ``key`` (or the last one used)."""
     typed = str(st.session_state.get(f"reviewer-{key}", "") or "").strip()
-    return typed or str(st.session_state.get("last_reviewer", "")).strip()
+    typed = typed or str(st.session_state.get("last_reviewer", "")).strip()
+    if typed:
+        return typed
+    from essaycheck.ui.login import current  # with a login, the account is the reviewer
+
+    account = current()
+    return account.display_name or account.username if account is not None else ""
 
 
 def undo_latest(batch_id: int, kind: str, target: str, reviewer: str) -> str | None:
@@ -130,7 +136,7 @@ def undo_latest(batch_id: int, kind: str, target: str, reviewer: str) -> str | N
 
 
 def _on_undo(batch_id: int, kind: str, target: str, key: str) -> None:
-    reviewer = _reviewer(key)
+    reviewer = reviewer_name(key)
     if not reviewer:
         st.session_state[f"undo-msg-{key}"] = ("error", "Hãy nhập tên người xem xét để hoàn tác.")
         return
