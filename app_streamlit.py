@@ -18,7 +18,8 @@ from PIL import Image
 
 from essaycheck.pipeline import Config, check, check_documents
 from essaycheck.readers import ReadFailure
-from essaycheck.ui import common
+from essaycheck.readers.dispatch import has_words
+from essaycheck.ui import common, login
 from essaycheck.ui.committee import batches, overview
 from essaycheck.ui.essays import essay_list, essay_view
 from essaycheck.ui.inputs import (
@@ -208,6 +209,12 @@ def start_page() -> None:
     if not resolution:
         st.error("Hãy tải lên tệp nghị quyết hoặc dán nội dung nghị quyết.")
         return
+    if not has_words(resolution):
+        st.error(
+            "Nội dung nghị quyết không có chữ nào (chỉ có dấu câu hoặc ký hiệu): "
+            "hãy dán đúng văn bản nghị quyết."
+        )
+        return
     try:
         unit_list = (
             read_units_upload(Upload(units_file.name, units_file.getvalue())) if units_file else []
@@ -234,7 +241,11 @@ def sidebar() -> int | None:
     with st.sidebar:
         st.title("Rà soát bài thu hoạch")
         st.caption("Phát hiện sao chép và chấm mức độ liên hệ thực tiễn")
-        page = st.radio("Trang", list(common.PAGES), format_func=common.PAGES.get, key="page")
+        account = login.current()
+        pages = login.pages_for(account, common.PAGES) if account else {}
+        if st.session_state.get("page") not in pages:  # a page this role may not open
+            st.session_state["page"] = next(iter(pages))
+        page = st.radio("Trang", list(pages), format_func=pages.get, key="page")
         batch_id = None
         if names:
             if st.session_state.get("batch_id") not in names:
@@ -246,7 +257,9 @@ def sidebar() -> int | None:
         st.caption(
             "Mọi quyết định được lưu ngay vào cơ sở dữ liệu và còn nguyên khi khởi động lại."
         )
-    if page not in ("start", "batches") and batch_id is None:
+        if account:
+            login.account_box(account)
+    if page not in ("start", "batches", "accounts") and batch_id is None:
         st.info("Chưa có đợt kiểm tra nào: hãy bắt đầu ở trang “Kiểm tra mới”.")
         return None
     return batch_id
@@ -267,9 +280,19 @@ def main() -> None:
     if goto:
         st.session_state.update(goto)
     st.session_state.setdefault("page", "start")
+    # Nothing is drawn before a login; errors are shown in Vietnamese, details go to a log file.
+    login.guarded(common.db_path(), _pages)
+
+
+def _pages() -> None:
+    account = login.gate()
+    if account is None:
+        return
     batch_id = sidebar()
     page = st.session_state["page"]
-    if page == "start":
+    if page == "accounts":
+        login.accounts_page(account)
+    elif page == "start":
         start_page()
     elif page == "batches":
         batches()

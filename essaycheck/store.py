@@ -555,3 +555,56 @@ class Store:
             ).fetchall()
         columns = ["time", "account", "action", "target", "detail"]
         return pd.DataFrame(rows[::-1], columns=columns)
+
+
+class AccountStore:
+    """A :class:`Store` as one logged-in account may use it: every read is cut to what the
+    account may see and every write checked and recorded under the account (the review UI hands
+    this to its screens, so that no screen can forget a check). ``account=None`` (nobody logged
+    in) may do nothing."""
+
+    def __init__(self, store: Store, account: Account | None) -> None:
+        self.store = store
+        self.account = account
+        self.path = store.path
+
+    def _who(self) -> Account:
+        if self.account is None or self.account.disabled:
+            raise PermissionDenied("Hãy đăng nhập để tiếp tục.")
+        return self.account
+
+    def list_batches(self) -> list[BatchInfo]:
+        self._who()
+        return self.store.list_batches()
+
+    def load_batch(self, batch_id: int) -> Report:
+        return self.store.load_batch(batch_id, self._who())
+
+    def save_batch(self, name: str, report: Report) -> int:
+        return self.store.save_batch(name, report, self._who())
+
+    def rename_batch(self, batch_id: int, name: str) -> None:
+        self.store.rename_batch(batch_id, name, self._who())
+
+    def delete_batch(self, batch_id: int) -> None:
+        self.store.delete_batch(batch_id, self._who())
+
+    def record_decision(
+        self,
+        batch_id: int,
+        target_kind: str,
+        target_id: str,
+        decision: str,
+        comment: str = "",
+        reviewer: str = "",
+    ) -> None:
+        """As :meth:`Store.record_decision`; ``reviewer`` is ignored: the account decides."""
+        self.store.record_decision(
+            batch_id, target_kind, target_id, decision, comment, account=self._who()
+        )
+
+    def decisions(self, batch_id: int, latest: bool = False) -> pd.DataFrame:
+        return self.store.decisions(batch_id, latest, account=self._who())
+
+    def may_decide(self, batch_id: int, target_kind: str, target_id: str) -> bool:
+        return self.store.may_decide(self._who(), batch_id, target_kind, target_id)

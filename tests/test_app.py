@@ -38,17 +38,30 @@ def samples(tmp_path_factory) -> Path:
     return root
 
 
+_SESSION: dict[str, str] = {}  # the logged-in session the next _app() starts with
+
+
 @pytest.fixture
 def env(monkeypatch, tmp_path, samples, tmp_path_factory) -> Path:
+    from essaycheck.auth import Auth
+    from essaycheck.store import Store
+    from essaycheck.ui import login
+
     db = tmp_path / "review.sqlite"
     monkeypatch.setenv("ESSAYCHECK_DB", str(db))
     monkeypatch.setenv("ESSAYCHECK_SAMPLES", str(samples))
     monkeypatch.setenv("ESSAYCHECK_CACHE", str(tmp_path_factory.getbasetemp() / "tokens.sqlite"))
+    # An administrator, logged in; errors raised as they are (the app would show a message).
+    auth = Auth(Store(db))
+    auth.add_user("admin", "mat khau quan tri", "admin", display_name="Lê Thị Mai")
+    _SESSION["token"] = auth.login("admin", "mat khau quan tri").token
+    monkeypatch.setattr(login, "guarded", lambda db_path, draw: draw())
     return db
 
 
-def _app() -> AppTest:
+def _app(token: str | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.session_state["auth_token"] = token or _SESSION["token"]
     at.run()
     assert not at.exception, at.exception
     return at
@@ -135,7 +148,8 @@ def test_samples_filter_open_decide_and_reload(env):
     # record a decision: nothing is chosen until the reviewer chooses
     key = f"essay-{batch}-bv_09"
     assert at.radio(key=f"choice-{key}").value is None
-    at.text_input(key=f"reviewer-{key}").input("Lê Thị Mai")
+    # The logged-in account decides: its name is filled in and cannot be changed.
+    assert at.text_input(key=f"reviewer-{key}").value == "Lê Thị Mai"
     at.button(key=f"save-{key}").click().run()
     assert any("Hãy chọn một quyết định" in e.value for e in at.error)
     from essaycheck.store import Store
@@ -171,7 +185,7 @@ def test_samples_filter_open_decide_and_reload(env):
     assert "Quyết định hiện tại" in body and "Lê Thị Mai" in body and "cần thảo luận" in body
 
 
-def test_pair_view_overview_and_past_batches(env):
+def test_pair_view_overview_and_past_batches(env, monkeypatch):
     at = _app()
     batch = _run_samples(at)
     _goto(at, "pairs")
@@ -208,7 +222,6 @@ def test_pair_view_overview_and_past_batches(env):
     key = f"save-pair-{batch}-bv_02|bv_09"
     target = "bv_02|bv_09"
     at.radio(key=f"choice-pair-{batch}-{target}").set_value("confirm")
-    at.text_input(key=f"reviewer-pair-{batch}-{target}").input("Phạm Văn Đức")
     at.button(key=key).click().run()
     assert any("Đã lưu" in s.value for s in at.success)
 
@@ -247,13 +260,16 @@ def test_pair_view_overview_and_past_batches(env):
     from essaycheck.store import Store
     from essaycheck.ui.committee import xlsx_export
 
+    from essaycheck.ui import common
+
+    monkeypatch.setattr(common, "scope", lambda: None)  # called here outside a logged-in session
     taken = Store(env).decisions(batch)
     data = xlsx_export(str(env), batch, taken.to_json(orient="records", force_ascii=False))
     sheets = pd.read_excel(io.BytesIO(data), sheet_name=None)
     assert {"Bài thu hoạch", "Cặp trùng lặp", "Nhóm sao chép", "Quyết định"} <= set(sheets)
     assert len(sheets["Bài thu hoạch"]) == len(SUBSET)
     decided = sheets["Quyết định"]
-    assert set(decided["Người xem xét"]) == {"Phạm Văn Đức"}
+    assert set(decided["Người xem xét"]) == {"Lê Thị Mai"}  # the account, whatever was typed
     assert decided.iloc[0]["Bài / cặp"] == "bv_02 ↔ bv_09" and decided.iloc[0]["Loại"] == "cặp"
     assert pd.api.types.is_datetime64_any_dtype(decided["Thời điểm"])
 
@@ -262,7 +278,7 @@ def test_pair_view_overview_and_past_batches(env):
 
     page = unit_report_html(report, taken, "Đợt thử", ["Phòng Tư pháp huyện Thuận Giang"])
     assert page.count("<section class='unit'>") == 1 and "Phòng Tư pháp huyện Thuận Giang" in page
-    assert "tp_08" in page and "Phạm Văn Đức" in page and "Bài gốc có thể là" in page
+    assert "tp_08" in page and "Lê Thị Mai" in page and "Bài gốc có thể là" in page
     assert "Bệnh viện" not in page and "<script" not in page and "http" not in page
 
     # a second batch, then reopen the first from the saved batches

@@ -357,10 +357,13 @@ def batches() -> None:
         args=("essays",),
         kwargs={"batch_id": chosen},
     )
+    if not common.store().account or not common.store().account.is_admin:
+        c2.caption("Chỉ quản trị viên mới xoá được một đợt.")
+        return
     with c2.popover("Xoá đợt này"):
         st.warning("Xoá cả báo cáo và mọi quyết định của đợt. Không hoàn tác được.")
         if st.button("Xoá vĩnh viễn", key="delete_batch"):
-            common.store().delete_batch(chosen)
+            common.store().delete_batch(chosen)  # checked again there, and audited
             st.session_state.pop("batch_id", None)
             st.rerun()
 

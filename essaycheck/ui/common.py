@@ -11,7 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from essaycheck.pipeline import Report
-from essaycheck.store import DECISION_LABELS, DECISIONS, Store, default_db_path
+from essaycheck.store import (
+    DECISION_LABELS,
+    DECISIONS,
+    AccountStore,
+    Store,
+    default_db_path,
+    restrict,
+)
 from essaycheck.ui.tables import (
     DECISION_ICONS,
     UNDO_MARK,
@@ -42,32 +49,67 @@ def _store(path: str) -> Store:
     return Store(path)
 
 
-def store() -> Store:
+def raw_store() -> Store:
+    """The store without an account's limits (login and the administrator's page only)."""
     return _store(db_path())
 
 
+def store() -> AccountStore:
+    """The store as the logged-in account may use it: reads cut to its units, writes checked and
+    recorded under its name (see :class:`essaycheck.store.AccountStore`)."""
+    from essaycheck.ui.login import current
+
+    return AccountStore(raw_store(), current())
+
+
+def scope() -> tuple[str, ...] | None:
+    """The units the logged-in account is limited to (None: all); part of every cache key."""
+    from essaycheck.ui.login import current
+
+    account = current()
+    return account.scope if account is not None else ()
+
+
 @st.cache_resource(show_spinner="Đang mở đợt kiểm tra…", max_entries=8)
-def saved_report(path: str, batch_id: int) -> Report:
+def _saved_report(path: str, batch_id: int) -> Report:
     return _store(path).load_batch(batch_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _scoped_report(path: str, batch_id: int, units: tuple[str, ...] | None) -> Report:
+    return restrict(_saved_report(path, batch_id), units)
+
+
+def saved_report(path: str, batch_id: int) -> Report:
+    """A saved batch's report, cut to what the logged-in account may see."""
+    return _scoped_report(path, batch_id, scope())
 
 
 def report(batch_id: int) -> Report:
     """The batch's report: the one just checked in this session (it still holds the quoted spans
-    of each essay), else the saved one, loaded once and cached."""
+    of each essay), else the saved one, loaded once and cached; cut to the account's units."""
     fresh = st.session_state.get("fresh_reports", {})
     if batch_id in fresh:
-        return fresh[batch_id]
+        return restrict(fresh[batch_id], scope())
     return saved_report(db_path(), batch_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _essays_table(path: str, batch_id: int, units: tuple[str, ...] | None) -> pd.DataFrame:
+    return essay_frame(_scoped_report(path, batch_id, units))
+
+
 def essays_table(path: str, batch_id: int) -> pd.DataFrame:
-    return essay_frame(saved_report(path, batch_id))
+    return _essays_table(path, batch_id, scope())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def _pairs_table(path: str, batch_id: int, units: tuple[str, ...] | None) -> pd.DataFrame:
+    return pair_frame(_scoped_report(path, batch_id, units))
+
+
 def pairs_table(path: str, batch_id: int) -> pd.DataFrame:
-    return pair_frame(saved_report(path, batch_id))
+    return _pairs_table(path, batch_id, scope())
 
 
 def decisions(batch_id: int) -> pd.DataFrame:
@@ -194,6 +236,7 @@ def decision_form(batch_id: int, kind: str, target: str, title: str) -> None:
             "Người xem xét (họ và tên)",
             value=st.session_state.get("last_reviewer", ""),
             key=f"reviewer-{key}",
+            disabled=True,  # the logged-in account decides; its name is recorded
         )
         submitted = st.form_submit_button("Lưu quyết định", type="primary", key=f"save-{key}")
     if submitted:
