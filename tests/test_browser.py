@@ -83,6 +83,10 @@ def server(tmp_path):
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app_streamlit.py"),
            "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]  # fmt: skip
+    from essaycheck.auth import Auth
+    from essaycheck.store import Store
+
+    Auth(Store(db)).add_user("admin", PASSWORD, "admin", display_name="Lê Thị Mai")
     log = (tmp_path / "streamlit.log").open("w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -120,6 +124,7 @@ VISIBLE_TEXT_JS = """() => {
   }
   return out.join(' | ');
 }"""
+PASSWORD = "mat khau quan tri"
 UPLOADS_ALL = [*UPLOADS, "thcs_10.docx", "thcs_11.docx"]
 REFERENCES = ["mau_1.txt", "nam_2023_kl21.txt"]
 
@@ -182,6 +187,12 @@ def test_start_results_essay_pair_decision_overview_export(server):
         try:
             # start
             page.goto(url)
+            expect(page.get_by_role("button", name="Đăng nhập")).to_be_visible()
+            _wait_idle(page)
+            _vietnamese_only(page, "login")
+            page.get_by_label("Tên đăng nhập").fill("admin")
+            page.get_by_label("Mật khẩu").fill(PASSWORD)
+            page.get_by_role("button", name="Đăng nhập").click()
             expect(page.get_by_text("Kiểm tra một đợt bài thu hoạch")).to_be_visible()
             _wait_idle(page)
             _vietnamese_only(page, "start")
@@ -239,7 +250,8 @@ def test_start_results_essay_pair_decision_overview_export(server):
             _vietnamese_only(page, "pair")
 
             # decision: nothing chosen until the reviewer chooses
-            page.get_by_label("Người xem xét (họ và tên)").fill("Lê Thị Mai")
+            # the logged-in account decides: its name is filled in and cannot be changed
+            expect(page.get_by_label("Người xem xét (họ và tên)")).to_have_value("Lê Thị Mai")
             page.get_by_role("button", name="Lưu quyết định").click()
             expect(page.get_by_text("Hãy chọn một quyết định")).to_be_visible()
             page.get_by_text("xác nhận", exact=False).first.click()

@@ -78,6 +78,8 @@ def gate() -> Account | None:
 
 
 def _login(a: Auth) -> None:
+    # Streamlit's "Press Enter to submit form" hint is English; Enter still logs in.
+    st.html("<style>[data-testid='InputInstructions'] { display: none; }</style>")
     st.header("Đăng nhập")
     st.caption("Rà soát bài thu hoạch: chỉ người được cấp tài khoản mới xem được bài và kết quả.")
     with st.form("login_form", enter_to_submit=True):
