@@ -8,6 +8,7 @@ One module per format: :mod:`.text` (.txt/.md), :mod:`.docx`, :mod:`.pdf`, :mod:
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -53,6 +54,8 @@ def _outside(path: Path, folder: Path) -> bool:
 def _read_file(path: Path, budget: Budget) -> tuple[list[Document], list[ReadError]]:
     source = str(path)
     try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO or device would block or never end
+            return [], [error("unknown_format", source, ext="(không phải tệp thường)")]
         size = path.stat().st_size
         limit = budget.max_total_bytes if suffix(source) == ".zip" else budget.max_member_bytes
         if size > limit:

@@ -23,6 +23,7 @@ MAX_PACKAGE_BYTES = 150 * MB  # all parts of one .docx/.xlsx, unpacked (pictures
 MAX_PACKAGE_PARTS = 5_000
 MAX_ZIP_MEMBERS = 20_000
 MAX_ROWS = 10_000  # rows read from one table sheet
+MAX_UPLOAD_BYTES = 500 * MB  # all files of one upload in the review UI, together
 MAX_SECONDS = 20.0  # a PDF whose pages take longer in all is given up (checked between pages)
 
 Result = tuple[list[Document], list[ReadError]]

@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 
 from essaycheck.documents import Document, ReadError
 from essaycheck.readers import ReadFailure, read_batch, read_text
+from essaycheck.readers.dispatch import MAX_UPLOAD_BYTES
+from essaycheck.readers.errors import error, megabytes
 from essaycheck.units import Unit, read_units
 
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -89,6 +91,7 @@ def read_uploads(uploads: Sequence[Upload]) -> tuple[list[Document], list[ReadEr
     """Read uploaded essays (files, .zip archives, tables) like :func:`read_batch` does."""
     if not uploads:
         return [], []
+    uploads, refused = _within_total(uploads)
     with tempfile.TemporaryDirectory(prefix="essaycheck-") as tmp:
         written = _write(uploads, Path(tmp))
         docs, errors = read_batch([p for p, _ in written])
@@ -99,7 +102,29 @@ def read_uploads(uploads: Sequence[Upload]) -> tuple[list[Document], list[ReadEr
         )
         for e in errors
     ]
-    return docs, errors
+    return docs, errors + refused
+
+
+def _within_total(uploads: Sequence[Upload]) -> tuple[list[Upload], list[ReadError]]:
+    """The uploads that fit in MAX_UPLOAD_BYTES together (in the order given), and one error per
+    upload left out: several files of 200 MB each must not all be unpacked and read."""
+    kept: list[Upload] = []
+    refused: list[ReadError] = []
+    total = 0
+    for up in uploads:
+        total += len(up.data)
+        if total > MAX_UPLOAD_BYTES:
+            refused.append(
+                error(
+                    "upload_too_large",
+                    display_name(up.name),
+                    size=megabytes(total),
+                    limit=megabytes(MAX_UPLOAD_BYTES),
+                )
+            )
+        else:
+            kept.append(up)
+    return kept, refused
 
 
 def read_resolution_upload(upload: Upload) -> str:
