@@ -24,7 +24,8 @@ RESOLUTION = "resolution"
 class Campaign:
     """Where a labelled campaign's inputs are, and its truth.
 
-    ``levels``: ``id, unit, relevance, note`` for essays with a relevance label; ``pairs``:
+    ``levels``: ``id, unit, relevance, note`` for the original essays with a relevance label
+    (copies are left out: their level follows from the copying); ``pairs``:
     ``a, b, kind, source`` for every copy relation; ``resolution_only``: ids of essays that are
     the resolution's own text.
     """
@@ -70,6 +71,12 @@ def load_campaign(path: str | Path) -> Campaign:
         res_only = frozenset()
         levels = labels.rename(columns={"unit_id": "unit"})
         levels = levels.assign(note=levels.get("note", ""))[["id", "unit", "relevance", "note"]]
+    # Relevance is judged on originals, as the campaign layout labels it: a copy's level
+    # follows from its copying (a copied liên hệ is level 1), not from its text.
+    copies = {r.a for r in pairs.itertuples() if r.source != r.a} | {
+        x for r in pairs.itertuples() if r.source == NONE for x in (r.a, r.b)
+    }
+    levels = levels[~levels.id.isin(copies)]
     levels = levels.assign(relevance=pd.to_numeric(levels.relevance, errors="coerce"))
     levels = levels.dropna(subset=["relevance"]).astype({"relevance": int})
     reference = root / "reference"

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .campaigns import Campaign
+from .essay import prepare
 from .evaluate import (
     CopyEvaluation,
     RelevanceEvaluation,
@@ -22,9 +23,13 @@ from .evaluate import (
     relevance_figures,
 )
 from .levels import LevelModel
+from .normalize import fold
 from .pipeline import Config, check
-from .relevance import CONTENT, gated
+from .readers import read_batch, read_text
+from .relevance import CONTENT, RelevanceScorer, gated, prepare_resolution
 from .results import Report
+from .sentence_roles import FEATURES, sentence_class
+from .units import read_units, resolve_unit
 
 
 @dataclass(frozen=True)
@@ -136,3 +141,36 @@ def summary(
         mean[col] = table[col].sum()
     table.loc["mean (counts: sum)"] = mean
     return table
+
+
+def _words(text: str) -> set[str]:
+    return set(fold(text).split())
+
+
+def sentence_table(campaign: Campaign, min_overlap: float = 0.6) -> pd.DataFrame:
+    """The labelled sentences of a campaign (``sentences.csv``: ``id,role,text``) with the
+    sentence model's features, matched to the essays' sentences by their words."""
+    labels = pd.read_csv(campaign.root / "sentences.csv", dtype=str, keep_default_na=False)
+    documents, _ = read_batch([campaign.batch])
+    essays = {e.id: e for e in prepare(documents)}
+    resolution = prepare_resolution(read_text(campaign.resolution))
+    scorer = RelevanceScorer().fit(list(essays.values()), resolution)
+    units = read_units(campaign.units) if campaign.units else []
+    rows = []
+    for essay_id, group in labels.groupby("id"):
+        essay = essays.get(essay_id)
+        if essay is None:
+            continue
+        sents, X = scorer.sentence_features(essay, None, resolve_unit(essay, units))
+        words = [_words(s.text) for s in sents]
+        for r in group.itertuples():
+            target = _words(r.text)
+            overlap = [len(target & w) / (len(target | w) or 1) for w in words]
+            if overlap and max(overlap) >= min_overlap:
+                k = int(np.argmax(overlap))
+                rows.append(
+                    {"campaign": campaign.name, "id": essay_id, "role": r.role}
+                    | dict(zip(FEATURES, X[k], strict=True))
+                    | {"class": sentence_class(r.role)}
+                )
+    return pd.DataFrame(rows)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -105,6 +106,7 @@ class LevelModel:
         )
 
 
+@cache
 def default_model() -> LevelModel:
     """The model shipped with the package (fitted on the training campaigns)."""
     return LevelModel.from_json((files("essaycheck") / MODEL_FILE).read_text("utf-8"))

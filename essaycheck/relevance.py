@@ -26,15 +26,29 @@ from .header import date_cell, dates_in
 from .levels import LevelModel, default_model
 from .matches import CopyProfile
 from .normalize import fold
-from .sections import ACTIONS, PROPOSALS, SELF, UNIT, is_heading, sentence_parts
+from .sections import ACTIONS, PROPOSALS, SELF, SUMMARY, UNIT, is_heading, sentence_parts
+from .sentence_roles import FEATURES, SentenceModel, default_sentence_model
 from .tokenize import TokenCache, is_word, segment_words, segmented
 from .topic import known_resolutions, resolution_ids, same_ids
 from .units import Unit
 
-COMPONENTS = ("resolution_fit", "unit_grounding", "linkage", "self_role", "commitments")
+COMPONENTS = (
+    "resolution_fit",
+    "unit_grounding",
+    "linkage",
+    "self_role",
+    "commitments",
+    "generic_links",
+)
 CONTENT = COMPONENTS[1:]  # the components the level model weighs, each gated by the fit
 # Evidence points at which a component reaches 63% (1 - 1/e): saturation keeps padding cheap.
-DEFAULT_SCALES = {"unit_grounding": 5.0, "linkage": 2.5, "self_role": 2.0, "commitments": 2.5}
+DEFAULT_SCALES = {
+    "unit_grounding": 5.0,
+    "linkage": 2.5,
+    "self_role": 2.0,
+    "commitments": 2.5,
+    "generic_links": 4.0,
+}
 OFF_TOPIC_FIT = 0.4  # below this resolution_fit an essay is about another resolution
 FULL_FIT = 0.6  # resolution_fit from which the content counts in full
 COMPONENT_LABELS = {
@@ -43,6 +57,7 @@ COMPONENT_LABELS = {
     "linkage": "Gắn điểm nghị quyết với tình hình đơn vị",
     "self_role": "Liên hệ trách nhiệm bản thân",
     "commitments": "Kế hoạch, cam kết, kiến nghị cụ thể",
+    "generic_links": "Có phần liên hệ (dù chung chung)",
 }
 LEVEL_NAMES = ("không liên hệ", "chung chung", "có liên hệ một phần", "liên hệ sát, cụ thể")
 
@@ -140,6 +155,8 @@ class _Sentence:
     propose: bool
     measurable: bool
     part: str | None
+    concrete: float = 1.0  # P(concrete liên hệ) from the sentence model
+    generic: float = 0.0  # P(generic liên hệ, fitting any unit)
 
 
 def _saturate(points: float, scale: float) -> float:
@@ -190,11 +207,11 @@ def _facts(
     resolution_numbers: set[str],
     resolution_names: set[str],
     unit_phrases: set[str],
-) -> tuple[list[str], list[str]]:
-    """The figures and names of a sentence that can be facts of the unit, and its numbers that
-    can measure a commitment (years included: "trong năm 2025")."""
+) -> tuple[list[str], list[str], int, int]:
+    """The figures and names of a sentence that can be facts of the unit, its numbers that can
+    measure a commitment (years included: "trong năm 2025"), and how many figures and names."""
     if _NATIONAL.search(folded) and not unit_context:
-        return [], []
+        return [], [], 0, 0
     cleaned = _DOCUMENT_NUMBER.sub(" ", body)
     numbers = [
         n.strip() for n in _NUMBER.findall(cleaned) if _canonical(n) not in resolution_numbers
@@ -207,7 +224,7 @@ def _facts(
         and not any(p in n.lower() for p in unit_phrases)  # the unit's own name
     ]
     figures = [n for n in numbers if not _YEAR.fullmatch(n)]  # a year alone is no fact
-    return list(dict.fromkeys(figures + names)), numbers
+    return list(dict.fromkeys(figures + names)), numbers, len(figures), len(names)
 
 
 class RelevanceScorer(BaseEstimator):
@@ -220,6 +237,8 @@ class RelevanceScorer(BaseEstimator):
     ----------
     model: the :class:`LevelModel` turning components into a score and a level (default: the
         model shipped with the package, fitted on labelled campaigns).
+    sentence_model: the :class:`SentenceModel` weighing each sentence by how likely it is
+        concrete liên hệ (default: the shipped one).
     cutpoints: scores at which levels 1, 2 and 3 begin (default: the model's).
     shared_credit: credit for sentences shared with another essay of the batch.
     link_similarity: TF-IDF cosine with a resolution sentence that counts as echoing it.
@@ -230,6 +249,7 @@ class RelevanceScorer(BaseEstimator):
     def __init__(
         self,
         model: LevelModel | None = None,
+        sentence_model: SentenceModel | None = None,
         cutpoints: tuple[float, float, float] | None = None,
         shared_credit: float = 0.5,
         link_similarity: float = 0.25,
@@ -237,6 +257,7 @@ class RelevanceScorer(BaseEstimator):
         scales: dict[str, float] | None = None,
     ) -> None:
         self.model = model
+        self.sentence_model = sentence_model
         self.cutpoints = cutpoints
         self.shared_credit = shared_credit
         self.link_similarity = link_similarity
@@ -246,6 +267,10 @@ class RelevanceScorer(BaseEstimator):
     @property
     def model_(self) -> LevelModel:
         return self.model or default_model()
+
+    @property
+    def sentence_model_(self) -> SentenceModel:
+        return self.sentence_model or default_sentence_model()
 
     def _cuts(self) -> tuple[float, float, float]:
         fitted = getattr(self, "cutpoints_", None)
@@ -398,12 +423,23 @@ class RelevanceScorer(BaseEstimator):
     def _sentences(
         self, essay: Essay, profile: CopyProfile | None, unit: Unit | None
     ) -> list[_Sentence]:
+        sents, features = self.sentence_features(essay, profile, unit)
+        for s, p in zip(sents, self.sentence_model_.predict(features), strict=True):
+            s.concrete, s.generic = float(p[0]), float(p[1])
+        return sents
+
+    def sentence_features(
+        self, essay: Essay, profile: CopyProfile | None = None, unit: Unit | None = None
+    ) -> tuple[list[_Sentence], np.ndarray]:
+        """The body sentences that count (headings and date lines left out) and, for each,
+        the sentence model's features (columns in ``FEATURES`` order)."""
         text = essay.norm.text
         parts = sentence_parts(essay)
         unit_phrases = unit.distinctive_phrases() if unit else set()
         profile_words = self._profile_words(unit)
-        res_sim = self._view(essay).sentences
-        out = []
+        view = self._view(essay)
+        res_sim = view.sentences
+        out, rows = [], []
         for i, s in enumerate(essay.sentences):
             raw = text[s.start : s.end]
             if is_heading(essay, i) or (len(s.words) <= 12 and date_cell(raw)):
@@ -417,7 +453,7 @@ class RelevanceScorer(BaseEstimator):
             unit_context = bool(
                 any(p in lowered for p in unit_phrases) or profile_words & set(s.words)
             )
-            facts, numbers = _facts(
+            facts, numbers, n_figures, n_names = _facts(
                 body,
                 folded,
                 unit_context,
@@ -425,24 +461,46 @@ class RelevanceScorer(BaseEstimator):
                 self.resolution_names_,
                 unit_phrases,
             )
-            about_unit = unit_context or parts[i] == UNIT or bool(_UNIT_CUE.search(folded))
-            out.append(
-                _Sentence(
-                    index=i,
-                    text=raw,
-                    credit=credit,
-                    facts=facts,
-                    unit_context=unit_context,
-                    about_unit=about_unit,
-                    linked=bool(res_sim[i] >= self.link_similarity or "nghi quyet" in folded),
-                    first_person=bool(_FIRST_PERSON.search(folded)),
-                    commit=bool(_COMMIT.search(folded)),
-                    propose=bool(_PROPOSE.search(folded)) or parts[i] == PROPOSALS,
-                    measurable=bool(numbers) or bool(_DEADLINE.search(folded)),
-                    part=parts[i],
-                )
+            unit_cue = bool(_UNIT_CUE.search(folded))
+            sentence = _Sentence(
+                index=i,
+                text=raw,
+                credit=credit,
+                facts=facts,
+                unit_context=unit_context,
+                about_unit=unit_context or parts[i] == UNIT or unit_cue,
+                linked=bool(res_sim[i] >= self.link_similarity or "nghi quyet" in folded),
+                first_person=bool(_FIRST_PERSON.search(folded)),
+                commit=bool(_COMMIT.search(folded)),
+                propose=bool(_PROPOSE.search(folded)) or parts[i] == PROPOSALS,
+                measurable=bool(numbers) or bool(_DEADLINE.search(folded)),
+                part=parts[i],
             )
-        return out
+            words = [w for w in s.words if is_word(w)] or ["_"]
+            values = {
+                "figures": min(3, n_figures) / 3,
+                "names": min(2, n_names) / 2,
+                "unit_named": float(unit_context),
+                "unit_cue": float(unit_cue),
+                "first_person": float(sentence.first_person),
+                "commit": float(sentence.commit),
+                "propose": float(bool(_PROPOSE.search(folded))),
+                "deadline": float(bool(_DEADLINE.search(folded))),
+                "resolution_similarity": float(res_sim[i]),
+                "other_resolution_similarity": float(view.other[i]),
+                "common_words": sum(w in self.common_words_ for w in words) / len(words),
+                "resolution_words": sum(w in self.resolution_words_ for w in words) / len(words),
+                "national": float(bool(_NATIONAL.search(folded))),
+                "length": math.log1p(len(words)) / 5,
+                "part_summary": float(parts[i] == SUMMARY),
+                "part_unit": float(parts[i] == UNIT),
+                "part_self": float(parts[i] == SELF),
+                "part_actions": float(parts[i] == ACTIONS),
+                "part_proposals": float(parts[i] == PROPOSALS),
+            }
+            out.append(sentence)
+            rows.append([values[f] for f in FEATURES])
+        return out, np.asarray(rows, dtype=float).reshape(len(rows), len(FEATURES))
 
     def _credit(self, start: int, end: int, profile: CopyProfile | None) -> float:
         """How much of a sentence is the writer's own: quotes, stock phrases and copied text
@@ -474,7 +532,7 @@ class RelevanceScorer(BaseEstimator):
         grounding = 0.0
         for s in sents:
             if s.credit and s.about_unit and s.facts:
-                w = s.credit * min(2, len(s.facts))
+                w = s.credit * s.concrete * min(2, len(s.facts))
                 grounding += w
                 note(
                     "unit_grounding", s, "số liệu, sự việc của đơn vị: " + ", ".join(s.facts[:4]), w
@@ -488,8 +546,8 @@ class RelevanceScorer(BaseEstimator):
             linked = any(s.linked and s.credit for s in group)
             concrete = [s for s in group if s.credit and s.facts and s.about_unit]
             if linked and concrete:
-                best = max(concrete, key=lambda s: s.credit * (2 if s.linked else 1))
-                w = best.credit * (1.0 if best.linked else 0.7)
+                best = max(concrete, key=lambda s: s.credit * s.concrete * (2 if s.linked else 1))
+                w = best.credit * best.concrete * (1.0 if best.linked else 0.7)
                 linkage += w
                 note("linkage", best, "gắn điểm của nghị quyết với thực tế đơn vị", w)
         # The writer's own role: first person with something concrete. A ritual first person
@@ -498,17 +556,22 @@ class RelevanceScorer(BaseEstimator):
         self_role = 0.0
         for s in sents:
             if s.credit and s.first_person and (s.facts or s.unit_context):
-                self_role += s.credit
-                note("self_role", s, "nói về nhiệm vụ, vai trò của bản thân", s.credit)
+                self_role += s.credit * s.concrete
+                note("self_role", s, "nói về nhiệm vụ, vai trò của bản thân", s.credit * s.concrete)
         # Commitments and proposals: measurable or about the unit; vague promises earn nothing.
         commitments = 0.0
         for s in sents:
             acting = s.part in (ACTIONS, PROPOSALS, SELF) and (s.commit or s.propose)
             concrete = s.measurable or (s.unit_context and bool(s.facts))
             if s.credit and (acting or s.propose) and concrete:
-                commitments += s.credit
+                commitments += s.credit * s.concrete
                 kind = "kiến nghị, đề xuất" if s.propose else "cam kết, kế hoạch cụ thể"
-                note("commitments", s, kind, s.credit)
+                note("commitments", s, kind, s.credit * s.concrete)
+        # A liên hệ that is there but generic tells level 1 from level 0, as long as it is not
+        # drowned in ritual and restated resolution (whose sentences look generic too).
+        generic = sum(s.credit * s.generic for s in sents)
+        vague = generic + sum(1.0 - s.concrete - s.generic for s in sents)
+        generic_share = generic / vague if vague else 0.0
         fit = self._resolution_fit(essay)
         components = {
             "resolution_fit": round(fit, 3),
@@ -516,6 +579,9 @@ class RelevanceScorer(BaseEstimator):
             "linkage": round(_saturate(linkage, scales["linkage"]), 3),
             "self_role": round(_saturate(self_role, scales["self_role"]), 3),
             "commitments": round(_saturate(commitments, scales["commitments"]), 3),
+            "generic_links": round(
+                _saturate(generic, scales["generic_links"]) * generic_share, 3
+            ),
         }
         score = self.model_.score(gated(components))
         for c in evidence:
@@ -525,23 +591,26 @@ class RelevanceScorer(BaseEstimator):
 
     def _resolution_fit(self, essay: Essay) -> float:
         """How far the body is about the studied resolution: its closeness to the resolution
-        (against the batch's typical essay), lowered when more of its resolution talk is closer
-        to another resolution, or it names other resolutions more often than this one."""
+        against the batch's typical essay, and near zero for a body about another resolution.
+
+        Three signs of such a body: more than a fifth of its resolution talk is closer to
+        another resolution's profile; it names other resolutions more often than this one; it
+        is further from the resolution than most essays. The first with one of the others, or
+        naming other resolutions at least three times and twice as often as this one, decides.
+        """
         view = self._view(essay)
         typical = 0.8 * self.typical_similarity_
         content = min(1.0, view.body / typical) if typical else 0.0
         res, other = view.sentences, view.other
         about_this = int(((res >= self.link_similarity) & (res >= other)).sum())
         about_other = int(((other >= self.link_similarity) & (other > res + 0.05)).sum())
-        # Two signs of a body about another resolution, each halving the fit: most of its
-        # resolution talk is closer to another resolution's profile; it names other
-        # resolutions (at least three times) more often than the studied one.
-        topic = 1.0
-        if about_this + about_other >= 3 and about_other > about_this:
-            topic *= 0.5
-        if self.resolution_ids_ and view.other_ids >= 3 and view.other_ids > view.own_ids:
-            topic *= 0.4 if view.own_ids else 0.3
-        return content * topic
+        talks_of_other = about_other >= 1 and about_other >= 0.2 * (about_this + about_other)
+        names_other = bool(self.resolution_ids_) and view.other_ids > view.own_ids
+        mostly_other = names_other and view.other_ids >= max(3, 2 * view.own_ids + 1)
+        far = view.body < typical
+        if (talks_of_other and (names_other or far)) or mostly_other:
+            return 0.2 * content
+        return content
 
     def score(
         self, essay: Essay, profile: CopyProfile | None = None, unit: Unit | None = None
