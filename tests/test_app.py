@@ -258,9 +258,8 @@ def test_pair_view_overview_and_past_batches(env, monkeypatch):
 
     # the Excel export the download button serves: report sheets and the decisions
     from essaycheck.store import Store
-    from essaycheck.ui.committee import xlsx_export
-
     from essaycheck.ui import common
+    from essaycheck.ui.committee import xlsx_export
 
     monkeypatch.setattr(common, "scope", lambda: None)  # called here outside a logged-in session
     taken = Store(env).decisions(batch)

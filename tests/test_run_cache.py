@@ -7,8 +7,8 @@ from conftest import SAMPLES
 
 import essaycheck.pipeline as pipeline
 from essaycheck import Config, check
-from essaycheck.report import to_dict
 from essaycheck.private import CacheWarning
+from essaycheck.report import to_dict
 from essaycheck.run_cache import RunCache
 
 ARGS = (

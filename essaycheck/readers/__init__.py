@@ -21,7 +21,8 @@ __all__ = ["Document", "ReadError", "ReadFailure", "read_batch", "read_text"]
 
 
 def _hidden(name: str) -> bool:
-    return name.startswith((".", "~$"))
+    """Hidden files, Office lock files and Windows' thumbnail/folder settings files."""
+    return name.startswith((".", "~$")) or name.lower() in ("thumbs.db", "desktop.ini")
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -37,9 +37,12 @@ def _bomless_utf16(data: bytes) -> str | None:
     return None
 
 
+_LEGACY_SAMPLE = 200_000  # characters looked at to tell mojibake: a 30 MB table is not scanned
+
+
 def fix_legacy(text: str) -> str:
     """``text`` converted from TCVN3/VNI if it clearly is such mojibake, else unchanged."""
-    encoding = legacy.looks_like(text)
+    encoding = legacy.looks_like(text[:_LEGACY_SAMPLE])
     return legacy.decode(text, encoding) if encoding else text
 
 
@@ -63,7 +66,7 @@ def decode_bytes(data: bytes, source: str) -> str:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             latin = data.decode("latin-1")
-            encoding_legacy = legacy.looks_like(latin)
+            encoding_legacy = legacy.looks_like(latin[:_LEGACY_SAMPLE])
             if encoding_legacy:
                 return legacy.decode(latin, encoding_legacy)
             try:
