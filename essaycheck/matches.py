@@ -23,7 +23,8 @@ class Passage:
 
 @dataclass(frozen=True)
 class Match:
-    """A pair judged a copy. ``b`` is an essay id or a reference id (``kind == "reference"``).
+    """A pair judged a copy. ``b`` is an essay id, a reference id (``kind == "reference"``) or
+    an archived essay of an earlier campaign (``kind == "archive"``, ``campaign`` its campaign).
 
     ``coverage_a``/``coverage_b``: share of each side's own words (quotes and boilerplate left
     out) inside the passages; ``score`` is what thresholds and precision-recall curves use.
@@ -40,6 +41,7 @@ class Match:
     source: str = ""  # the side judged to be the source, "" when unknown
     reason: str = ""  # why (Vietnamese), shown to reviewers
     confidence: str = ""  # how sure the source is: "cao", "trung bình", "" when unknown
+    campaign: str = ""  # for ``kind == "archive"``: the archived essay's campaign
 
     def other(self, essay_id: str) -> str:
         return self.b if essay_id == self.a else self.a

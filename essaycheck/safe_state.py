@@ -34,6 +34,8 @@ DATA_MODULES = frozenset(
         "align",
         "attribution",
         "boilerplate",
+        "candidates",
+        "decide",
         "detect",
         "documents",
         "essay",
@@ -46,6 +48,7 @@ DATA_MODULES = frozenset(
         "run_cache",
         "sections",
         "units",
+        "verify",
     )
 )
 FUNCTION_MODULES = DATA_MODULES | {"essaycheck.tokenize"}
