@@ -72,7 +72,7 @@ def _states_role(text: str, roles: list[str]) -> str:
     return next((r for r in roles if re.search(_ROLE_CUE + re.escape(r) + r"\b", text)), "")
 
 
-_FIRST_PERSON = re.compile(r"\b(tôi|bản thân|mình)\b")
+_FIRST_PERSON = re.compile(r"\b(tôi|tui|bản thân|mình)\b")
 _MIN_DUTY_WORDS = 2  # one shared word pair may be chance ("ban chỉ" in "Ban Chỉ đạo")
 
 

@@ -66,16 +66,17 @@ _YEAR = re.compile(r"(19|20)\d\d")
 # Numbers that name a document or its dates, not a fact of the unit: "27-NQ/TW",
 # "Luật số 59/2020/QH14", "Nghị định 123/2020/NĐ-CP", "có hiệu lực từ ngày 01/7/2023".
 _DOCUMENT_NUMBER = re.compile(
-    r"\b\d+(?:/\d{2,4})?[/-][A-ZĐ][\w/-]*"
+    r"(?:\b\d+(?:/\d{2,4})?[/-][A-ZĐ][\w/-]*"
     r"|\b(?:luật|nghị định|thông tư|quyết định|chỉ thị|quy định|kết luận|nghị quyết|hiến pháp"
-    r"|bộ luật|pháp lệnh|hướng dẫn|công văn|kế hoạch)\s+(?:số\s*)?\d[\w/.-]*"
+    r"|bộ luật|pháp lệnh|hướng dẫn|công văn|kế hoạch)\s+(?:số\s*)?\d[\w/.-]*)"
+    r"(?:\s+ngày\s+\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4})?"
     r"|(?:có hiệu lực|ban hành|thông qua|ký)[^.;]{0,25}?\d[\d/.-]*",
     re.IGNORECASE,
 )
 # A sentence about the country or the Party as a whole cites national, not unit, figures.
 _NATIONAL = re.compile(
     r"\b(ca nuoc|toan quoc|tren the gioi|quoc gia|gdp|toan dang|nen kinh te|dat nuoc|trung uong"
-    r"|viet nam|nuoc ta|toan dan|dang ta|ca he thong chinh tri)\b"
+    r"|viet nam|nuoc ta|toan dan|dang ta|ca he thong chinh tri|toan nganh|ca nganh)\b"
 )
 # Names of national bodies and documents: never a name of the writer's unit.
 _INSTITUTION = re.compile(
@@ -85,7 +86,7 @@ _INSTITUTION = re.compile(
 )
 _WORD = re.compile(r"\w+")
 _LIST_MARKER = re.compile(r"^\s*(\d+(\.\d+)*|[a-dđ]|[ivx]+)\s*[.)]\s")
-_FIRST_PERSON = re.compile(r"\b(toi|ban than|ca nhan toi|chung toi)\b")
+_FIRST_PERSON = re.compile(r"\b(toi|tui|ban than|ca nhan toi|chung toi|chung tui)\b")
 _COMMIT = re.compile(
     r"\b(se|phan dau|cam ket|dang ky|chu dong|tiep tuc|quyet tam|trien khai|thuc hien|xay dung"
     r"|hoan thanh|to chuc)\b"
@@ -210,7 +211,8 @@ def _facts(
 ) -> tuple[list[str], list[str], int, int]:
     """The figures and names of a sentence that can be facts of the unit, its numbers that can
     measure a commitment (years included: "trong năm 2025"), and how many figures and names."""
-    if _NATIONAL.search(folded) and not unit_context:
+    # National figures, even in the unit's own field, unless the unit is set beside them.
+    if _NATIONAL.search(folded) and not _UNIT_CUE.search(folded):
         return [], [], 0, 0
     cleaned = _DOCUMENT_NUMBER.sub(" ", body)
     numbers = [
@@ -579,9 +581,7 @@ class RelevanceScorer(BaseEstimator):
             "linkage": round(_saturate(linkage, scales["linkage"]), 3),
             "self_role": round(_saturate(self_role, scales["self_role"]), 3),
             "commitments": round(_saturate(commitments, scales["commitments"]), 3),
-            "generic_links": round(
-                _saturate(generic, scales["generic_links"]) * generic_share, 3
-            ),
+            "generic_links": round(_saturate(generic, scales["generic_links"]) * generic_share, 3),
         }
         score = self.model_.score(gated(components))
         for c in evidence:
@@ -595,8 +595,9 @@ class RelevanceScorer(BaseEstimator):
 
         Three signs of such a body: more than a fifth of its resolution talk is closer to
         another resolution's profile; it names other resolutions more often than this one; it
-        is further from the resolution than most essays. The first with one of the others, or
-        naming other resolutions at least three times and twice as often as this one, decides.
+        is further from the resolution than most essays. The first with the second, or with the
+        third when two or more sentences talk of another resolution, or naming other
+        resolutions at least three times and twice as often as this one, decides.
         """
         view = self._view(essay)
         typical = 0.8 * self.typical_similarity_
@@ -608,8 +609,8 @@ class RelevanceScorer(BaseEstimator):
         names_other = bool(self.resolution_ids_) and view.other_ids > view.own_ids
         mostly_other = names_other and view.other_ids >= max(3, 2 * view.own_ids + 1)
         far = view.body < typical
-        if (talks_of_other and (names_other or far)) or mostly_other:
-            return 0.2 * content
+        if (talks_of_other and (names_other or (far and about_other >= 2))) or mostly_other:
+            return 0.05 * content
         return content
 
     def score(

@@ -30,7 +30,7 @@ _SENTENCE_CUES: list[tuple[str, re.Pattern[str]]] = [
         ACTIONS,
         re.compile(r"\b(se|phan dau|cam ket|dang ky|ke hoach|trong thoi gian toi|tiep tuc)\b"),
     ),
-    (SELF, re.compile(r"\b(toi|ban than|ca nhan)\b")),
+    (SELF, re.compile(r"\b(toi|tui|ban than|ca nhan)\b")),
 ]
 
 
