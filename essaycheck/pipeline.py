@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from .archive import Archive
 from .detect import CopyDetector
 from .documents import Document, ReadError
 from .essay import Essay, prepare
@@ -125,11 +126,14 @@ def check_documents(
     config: Config | None = None,
     errors: Sequence[ReadError] = (),
     progress: Progress | None = None,
+    archive: Archive | None = None,
+    add_to_archive: str = "",
 ) -> Report:
     """Check documents already read (the UI uploads, tests) against a resolution text.
 
     An essay with no body, or whose scoring fails, becomes an entry in ``errors``; the rest of
-    the batch is checked."""
+    the batch is checked. With an ``archive``, every essay is also compared with the archived
+    essays of earlier campaigns; ``add_to_archive`` then adds the batch to it as that campaign."""
     config = config or Config()
     documents, empty = screen(documents)
     errors = [*errors, *empty]
@@ -143,7 +147,9 @@ def check_documents(
 
     detector = CopyDetector(**{"n_jobs": config.n_jobs, **config.detector})
     runs = config.run_cache()
-    key = run_key(documents, resolution, references, units, detector) if runs else ""
+    # An archive changes what a batch is compared with: its state is part of the key.
+    extra = archive.state() if archive is not None else ""
+    key = run_key(documents, resolution, references, units, detector, extra) if runs else ""
     state = runs.load(key) if runs else None
     prepared: dict[str, Essay] = {}
 
@@ -160,7 +166,7 @@ def check_documents(
         unit_of = {e.id: resolve_unit(e, units) for e in essays}
         # Only units found in the units file: two spellings of one unit are not two units.
         names = {i: u.name if u in units else "" for i, u in unit_of.items()}
-        analysis = detector.analyse(essays, resolution, refs, names)
+        analysis = detector.analyse(essays, resolution, refs, names, archive)
     detector.decide(state.analysis if state else analysis)
     timings["copies"] = time.perf_counter() - t0
     timings.update({f"copies.{k}": v for k, v in detector.timings_.items()})
@@ -214,7 +220,13 @@ def check_documents(
     stage("report", 3)
     if runs and new:  # a re-run re-scores its few changed essays rather than save again
         runs.save(key, state)
-    texts = {d.id: d.text for d in [*documents, *references]}
+    texts = {d.id: d.text for d in [*documents, *references]} | state.analysis.archived
+    if archive is not None and add_to_archive:
+        t0 = time.perf_counter()
+        if not prepared or len(prepared) < len(documents):
+            prepared = {e.id: e for e in prepare(documents, cache, config.n_jobs)}
+        archive.add_essays(add_to_archive, resolution, [prepared[d.id] for d in documents])
+        timings["archive_add"] = time.perf_counter() - t0
     return Report(
         results,
         detector.matches_,
@@ -233,8 +245,11 @@ def check(
     units: str | Path | None = None,
     config: Config | None = None,
     progress: Progress | None = None,
+    archive: Archive | None = None,
+    add_to_archive: str = "",
 ) -> Report:
-    """Read a batch (files, folders, archives) and check it against a resolution file."""
+    """Read a batch (files, folders, archives) and check it against a resolution file; with
+    an ``archive`` of earlier campaigns, against it too (``add_to_archive``: then add it)."""
     t0 = time.perf_counter()
     documents, errors = read_batch(list(inputs))
     ref_docs, ref_errors = read_batch(list(references))
@@ -242,7 +257,15 @@ def check(
     unit_list = read_units(units) if units else []
     read_time = time.perf_counter() - t0
     report = check_documents(
-        documents, resolution_text, ref_docs, unit_list, config, errors + ref_errors, progress
+        documents,
+        resolution_text,
+        ref_docs,
+        unit_list,
+        config,
+        errors + ref_errors,
+        progress,
+        archive,
+        add_to_archive,
     )
     report.timings["read"] = read_time
     return report

@@ -86,8 +86,10 @@ def run_key(
     references: Sequence[Document],
     units: Sequence[Unit],
     detector: CopyDetector,
+    extra: str = "",
 ) -> str:
-    """The content hash of a check's inputs, minus the thresholds applied after analysis."""
+    """The content hash of a check's inputs, minus the thresholds applied after analysis;
+    ``extra`` is anything else the analysis depends on (the state of an archive)."""
     h = hashlib.blake2b(digest_size=16)
 
     def add(*parts: object) -> None:
@@ -98,7 +100,7 @@ def run_key(
     params = detector.get_params()
     analysed = {k: v for k, v in sorted(params.items()) if k not in _DECISION_PARAMS}
     floors = CopyDetector.floors(detector.threshold, detector.min_match_words)
-    add(library_hash(), analysed, floors, resolution, repr(list(units)))
+    add(library_hash(), analysed, floors, resolution, repr(list(units)), extra)
     for group in (documents, references):
         add(len(group))
         for d in group:

@@ -1,0 +1,197 @@
+"""The shared archive: one Redis for many reviewers (``redis://HOST:PORT/DB``).
+
+The index is datasketch's MinHash LSH with its Redis storage (the same
+:class:`~essaycheck.candidates.CandidateIndex` a batch builds in memory); essays are Redis hashes
+next to it, under the ``essaycheck:`` prefix:
+
+    essaycheck:meta                   format, settings
+    essaycheck:version                changes with every add and remove (run cache key)
+    essaycheck:next                   last essay number handed out (INCRBY: never reused)
+    essaycheck:campaigns              name -> {resolution_title, created}
+    essaycheck:campaign:NAME:ids      essay id -> essay number (HSETNX: one writer wins an id)
+    essaycheck:campaign:NAME:res      the campaign's resolution text
+    essaycheck:essay:N                campaign, id, info, shingles, facts, record
+    essaycheck:lsh:*                  datasketch's band tables and key tables
+
+Two reviewers adding at once: ids are claimed with HSETNX, numbers reserved with INCRBY, records
+written before their index entries (a check never finds a key without its essay), so nothing is
+lost. Values are JSON, zlib-compressed JSON and raw ``uint64`` bytes: nothing is unpickled.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..candidates import CandidateIndex
+from . import (
+    FORMAT,
+    AddResult,
+    Archive,
+    ArchivedEssay,
+    ArchiveError,
+    Campaign,
+    Entry,
+    Settings,
+    Summary,
+    chunks,
+    decode_record,
+    split_summary,
+)
+
+PREFIX = b"essaycheck:"
+
+
+def _redis() -> Any:
+    try:
+        import redis
+    except ImportError as exc:  # pragma: no cover - the extra is not installed
+        raise ArchiveError(
+            "Chưa cài thư viện redis: hãy chạy `pip install 'essaycheck[redis]'` rồi thử lại."
+        ) from exc
+    return redis
+
+
+def _k(*parts: str | bytes | int) -> bytes:
+    out = PREFIX
+    for i, p in enumerate(parts):
+        b = p if isinstance(p, bytes) else str(p).encode("utf-8", "surrogatepass")
+        out += (b":" if i else b"") + b
+    return out
+
+
+class RedisArchive(Archive):
+    def __init__(self, url: str, create: bool = True) -> None:
+        redis = _redis()
+        parts = urlsplit(url)
+        # The location as shown and keyed: without a password.
+        netloc = parts.hostname or "localhost"
+        if parts.port:
+            netloc += f":{parts.port}"
+        self.location = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+        try:
+            self.r = redis.Redis.from_url(url)
+            self.r.ping()
+        except (redis.RedisError, ValueError) as exc:
+            raise ArchiveError(
+                f"Không kết nối được kho bài {self.location} ({exc}): hãy kiểm tra máy chủ Redis "
+                "đang chạy và địa chỉ redis://MÁY:CỔNG/SỐ_CSDL."
+            ) from exc
+        meta = self.r.hgetall(_k("meta"))
+        if not meta:
+            if not create:
+                raise ArchiveError(f"Không có kho bài ở {self.location}.")
+            self.r.hsetnx(_k("meta"), "format", FORMAT)
+            self.r.hsetnx(_k("meta"), "settings", Settings().to_json())
+            meta = self.r.hgetall(_k("meta"))
+        if meta.get(b"format", b"").decode() != FORMAT:
+            raise ArchiveError(
+                f"Kho bài {self.location} có định dạng {meta.get(b'format')!r}, phiên bản này "
+                f"đọc {FORMAT!r}."
+            )
+        self.settings = Settings.from_json(meta[b"settings"].decode())
+        kwargs = self.r.connection_pool.connection_kwargs
+        config = {
+            key: kwargs[key]
+            for key in ("host", "port", "db", "username", "password", "path")
+            if kwargs.get(key) is not None
+        }
+        if "path" in config:  # unix socket
+            config["unix_socket_path"] = config.pop("path")
+        self._index = CandidateIndex(
+            self.params,
+            {"type": "redis", "redis": config, "basename": _k("lsh", "")},
+        )
+
+    @property
+    def index(self) -> CandidateIndex:
+        return self._index
+
+    def close(self) -> None:
+        self.r.close()
+
+    def campaigns(self) -> list[Campaign]:
+        out = []
+        for name, raw in self.r.hgetall(_k("campaigns")).items():
+            info = json.loads(raw)
+            name = name.decode()
+            n = self.r.hlen(_k("campaign", name, "ids"))
+            res = (self.r.get(_k("campaign", name, "res")) or b"").decode()
+            out.append(Campaign(name, info["resolution_title"], n, info["created"], res))
+        return sorted(out, key=lambda c: (c.created, c.name))
+
+    def state(self) -> str:
+        return f"{self.location}#{int(self.r.get(_k('version')) or 0)}"
+
+    def _hmget(self, keys: Sequence[int], fields: Sequence[str]) -> list[tuple[int, list]]:
+        out = []
+        for chunk in chunks(list(keys), 2000):
+            pipe = self.r.pipeline(transaction=False)
+            for key in chunk:
+                pipe.hmget(_k("essay", key), *fields)
+            out.extend(zip(chunk, pipe.execute(), strict=True))
+        return [(k, v) for k, v in out if v[0] is not None]  # removed since the query
+
+    def summaries(self, keys: Sequence[int]) -> dict[int, Summary]:
+        rows = self._hmget(keys, ("shingles", "facts"))
+        return {k: split_summary(blob, facts.decode()) for k, (blob, facts) in rows}
+
+    def essays(self, keys: Sequence[int]) -> list[ArchivedEssay]:
+        rows = self._hmget(keys, ("campaign", "id", "record"))
+        return [decode_record(k, c.decode(), i.decode(), rec) for k, (c, i, rec) in rows]
+
+    def _store(self, campaign: Campaign, entries: list[Entry]) -> AddResult:
+        info = json.dumps(
+            {"resolution_title": campaign.resolution_title, "created": campaign.created}
+        )
+        self.r.hsetnx(_k("campaigns"), campaign.name, info)
+        self.r.setnx(_k("campaign", campaign.name, "res"), campaign.resolution)
+        ids = _k("campaign", campaign.name, "ids")
+        pipe = self.r.pipeline(transaction=False)
+        for e in entries:
+            pipe.hsetnx(ids, e.id, -1)  # claim the id; the number follows
+        claimed = pipe.execute()
+        new = [e for e, ok in zip(entries, claimed, strict=True) if ok]
+        skipped = tuple(e.id for e, ok in zip(entries, claimed, strict=True) if not ok)
+        if new:
+            last = int(self.r.incrby(_k("next"), len(new)))
+            numbered = list(zip(range(last - len(new) + 1, last + 1), new, strict=True))
+            for chunk in chunks(numbered, 500):
+                pipe = self.r.pipeline(transaction=False)
+                for key, e in chunk:
+                    pipe.hset(
+                        _k("essay", key),
+                        mapping={
+                            "campaign": e.campaign,
+                            "id": e.id,
+                            "info": json.dumps(e.info(), ensure_ascii=False),
+                            "shingles": e.shingles.astype("<u8").tobytes(),
+                            "facts": json.dumps(e.facts, ensure_ascii=False),
+                            "record": e.record,
+                        },
+                    )
+                    pipe.hset(ids, e.id, key)
+                pipe.execute()
+            self._index.insert((key, e.sketches) for key, e in numbered)
+        self.r.incr(_k("version"))
+        return AddResult(campaign.name, len(new), skipped)
+
+    def remove(self, campaign: str) -> int:
+        if not self.r.hexists(_k("campaigns"), campaign):
+            raise ArchiveError(f"Kho bài không có đợt '{campaign}'.")
+        ids = _k("campaign", campaign, "ids")
+        keys = [int(v) for v in self.r.hvals(ids) if int(v) > 0]
+        infos = self._hmget(keys, ("info",))
+        self.r.hdel(_k("campaigns"), campaign)  # listed no more, before anything is removed
+        self._index.remove((k, int(json.loads(v[0])["n_windows"])) for k, v in infos)
+        for chunk in chunks(keys, 1000):
+            self.r.delete(*[_k("essay", k) for k in chunk])
+        self.r.delete(ids, _k("campaign", campaign, "res"))
+        self.r.incr(_k("version"))
+        return len(keys)
+
+    def memory(self) -> int:
+        """Bytes Redis uses (the whole database, index and essays)."""
+        return int(self.r.info("memory")["used_memory"])

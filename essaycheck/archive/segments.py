@@ -1,0 +1,221 @@
+"""The embedded archive's index storage: datasketch band tables kept in ``.npy`` segment files.
+
+A :class:`~essaycheck.candidates.CandidateIndex` is datasketch's ``MinHashLSH``; here its band
+tables are :class:`SegmentTable` views on a :class:`SegmentStore` (datasketch builds storage by
+``type`` only, so they are attached after construction). Every added batch writes one immutable
+segment: per band table, the band hashes (a 64-bit digest of datasketch's band bytes) sorted,
+with the essay number and window of each entry. A look-up is a binary search in each segment,
+for a whole batch of queries at once, on memory-mapped arrays: memory stays small whatever the
+archive's size. Removing a campaign deletes its segments; nothing is rewritten.
+
+Files are plain ``.npy`` read with ``allow_pickle=False``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from datasketch import MinHashLSH
+from datasketch.storage import OrderedStorage, UnorderedStorage
+
+from ..candidates import key_text
+from ..private import FILE_MODE, private_dir
+
+_ARRAYS = ("offsets", "h", "n", "w")
+
+
+def band_hash(band: bytes) -> int:
+    """A 64-bit digest of datasketch's band bytes (8 or more bytes: ``r`` 32-bit values)."""
+    return int.from_bytes(hashlib.blake2b(band, digest_size=8).digest(), "little")
+
+
+class Segment:
+    """One written segment, memory-mapped: ``offsets[t]:offsets[t+1]`` are table ``t``'s rows,
+    sorted by ``h``; ``n`` the essay number, ``w`` the window (-1: whole text or facts)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        arrays = {
+            a: np.load(folder / f"{a}.npy", mmap_mode="r", allow_pickle=False) for a in _ARRAYS
+        }
+        self.offsets, self.h, self.n, self.w = (arrays[a] for a in _ARRAYS)
+
+    def lookup(self, table: int, queries: np.ndarray) -> list[tuple[int, list[bytes]]]:
+        """(query position, keys) for each query with entries in ``table``."""
+        if table + 1 >= len(self.offsets):
+            return []
+        lo, hi = int(self.offsets[table]), int(self.offsets[table + 1])
+        if lo == hi:
+            return []
+        h = self.h[lo:hi]
+        left = np.searchsorted(h, queries, "left")
+        right = np.searchsorted(h, queries, "right")
+        out = []
+        for q in np.nonzero(right > left)[0]:
+            rows = slice(lo + int(left[q]), lo + int(right[q]))
+            keys = [
+                f"{n}:{w}".encode() if w >= 0 else str(n).encode()
+                for n, w in zip(self.n[rows].tolist(), self.w[rows].tolist(), strict=True)
+            ]
+            out.append((int(q), keys))
+        return out
+
+
+def write_segment(folder: Path, n_tables: int, rows: list[tuple[int, int, bytes]]) -> None:
+    """Write ``rows`` (table, band hash, key) as a segment in the new folder ``folder``."""
+    t = np.fromiter((r[0] for r in rows), dtype=np.int32, count=len(rows))
+    h = np.fromiter((r[1] for r in rows), dtype=np.uint64, count=len(rows))
+    n = np.fromiter((key_text(r[2]) for r in rows), dtype=np.int64, count=len(rows))
+    w = np.fromiter(
+        (int(r[2].split(b":", 1)[1]) if b":" in r[2] else -1 for r in rows),
+        dtype=np.int32,
+        count=len(rows),
+    )
+    order = np.lexsort((h, t))
+    offsets = np.searchsorted(t[order], np.arange(n_tables + 1), "left").astype(np.int64)
+    arrays = {"offsets": offsets, "h": h[order], "n": n[order], "w": w[order]}
+    for name, arr in arrays.items():
+        path = folder / f"{name}.npy"
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+        with os.fdopen(fd, "wb") as out:
+            np.save(out, arr, allow_pickle=False)
+            out.flush()
+            os.fsync(out.fileno())
+
+
+class SegmentStore:
+    """The segments of one archive, and the rows of the segment being written."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tables: dict[bytes, int] = {}  # datasketch table name -> table number
+        self.pending: list[tuple[int, int, bytes]] = []
+        self._open: dict[str, Segment] = {}
+        self.names: list[str] = []  # the segments to read (set from the archive's database)
+
+    def table(self, name: bytes) -> int:
+        return self.tables.setdefault(name, len(self.tables))
+
+    def use(self, names: Sequence[str]) -> None:
+        """Read these segments (the committed ones) from now on."""
+        self.names = list(names)
+        self._open = {k: v for k, v in self._open.items() if k in self.names}
+
+    def _segment(self, name: str) -> Segment | None:
+        if name not in self._open:
+            try:
+                self._open[name] = Segment(self.root / name)
+            except FileNotFoundError:  # removed by another reviewer since the list was read
+                return None
+        return self._open[name]
+
+    def lookup(self, table: int, bands: Sequence[bytes]) -> list[set[bytes]]:
+        queries = np.fromiter((band_hash(b) for b in bands), dtype=np.uint64, count=len(bands))
+        out: list[set[bytes]] = [set() for _ in bands]
+        for name in self.names:
+            segment = self._segment(name)
+            if segment is None:
+                continue
+            for q, keys in segment.lookup(table, queries):
+                out[q].update(keys)
+        return out
+
+    def flush(self) -> str | None:
+        """Write the pending rows as a new segment; its name (None if there were none)."""
+        if not self.pending:
+            return None
+        private_dir(self.root)
+        tmp = Path(tempfile.mkdtemp(prefix=".seg-", dir=self.root))  # 0700
+        try:
+            write_segment(tmp, len(self.tables), self.pending)
+            name = "seg-" + tmp.name.removeprefix(".seg-")
+            tmp.rename(self.root / name)  # whole segments only
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self.pending = []
+        return name
+
+    def delete(self, name: str) -> None:
+        self._open.pop(name, None)
+        shutil.rmtree(self.root / name, ignore_errors=True)
+
+    def attach(self, kind: str, lsh: MinHashLSH) -> None:
+        """Replace ``lsh``'s band tables and key table by views on this store."""
+        lsh.hashtables = [
+            SegmentTable(self, self.table(f"{kind}_{i}".encode())) for i in range(lsh.b)
+        ]
+        lsh.keys = NoKeys()
+
+
+class SegmentTable(UnorderedStorage):
+    """One band table of one index: datasketch's storage interface on a :class:`SegmentStore`.
+    Inserts are collected for the next segment; removal is by whole segments."""
+
+    def __init__(self, store: SegmentStore, table: int) -> None:
+        self.store = store
+        self.t = table
+
+    def get(self, key: bytes) -> set[bytes]:
+        return self.store.lookup(self.t, [key])[0]
+
+    def getmany(self, *keys: bytes) -> list[set[bytes]]:
+        return self.store.lookup(self.t, keys)
+
+    def insert(self, key: bytes, *vals: bytes, **kwargs: Any) -> None:
+        h = band_hash(key)
+        self.store.pending.extend((self.t, h, v) for v in vals)
+
+    def remove(self, *keys: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("segments are removed whole, with their campaign")
+
+    def remove_val(self, key: Any, val: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("segments are removed whole, with their campaign")
+
+    def keys(self) -> list[bytes]:
+        raise NotImplementedError("segment tables are not listed")
+
+    def size(self) -> int:
+        raise NotImplementedError("segment tables are not counted")
+
+    def itemcounts(self, **kwargs: Any) -> dict:
+        raise NotImplementedError("segment tables are not counted")
+
+    def has_key(self, key: bytes) -> bool:
+        return bool(self.get(key))
+
+
+class NoKeys(OrderedStorage):
+    """datasketch's key table (key -> band hashes, used to remove one key): not kept, since a
+    campaign's essays are removed with their segments."""
+
+    def keys(self) -> list[bytes]:
+        return []
+
+    def get(self, key: Any) -> list[bytes]:
+        return []
+
+    def insert(self, key: Any, *vals: Any, **kwargs: Any) -> None:
+        pass
+
+    def remove(self, *keys: Any, **kwargs: Any) -> None:
+        pass
+
+    def remove_val(self, key: Any, val: Any, **kwargs: Any) -> None:
+        pass
+
+    def size(self) -> int:
+        return 0
+
+    def itemcounts(self, **kwargs: Any) -> dict:
+        return {}
+
+    def has_key(self, key: Any) -> bool:
+        return False
