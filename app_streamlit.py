@@ -83,7 +83,9 @@ CSS = """
 <style>
 [data-testid="stFileUploaderDropzoneInstructions"] { display: none; }
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] { display: none; }
-[data-testid="stFileUploaderDropzone"] button::after { content: "Chọn tệp…"; }
+[data-testid="stFileUploaderDropzone"] button:has([data-testid="stMarkdownContainer"])::after {
+  content: "Chọn tệp…";
+}
 [data-testid="stSkipToContent"] { font-size: 0; }
 [data-testid="stSkipToContent"]::after { content: "Đến nội dung chính"; font-size: 1rem; }
 .block-container, [data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }

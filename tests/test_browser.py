@@ -187,7 +187,8 @@ def test_start_results_essay_pair_decision_overview_export(server):
         try:
             # start
             page.goto(url)
-            expect(page.get_by_role("button", name="Đăng nhập")).to_be_visible()
+            # the first run of the script imports the checker: give it time
+            expect(page.get_by_role("button", name="Đăng nhập")).to_be_visible(timeout=60_000)
             _wait_idle(page)
             _vietnamese_only(page, "login")
             page.get_by_label("Tên đăng nhập").fill("admin")
@@ -196,21 +197,18 @@ def test_start_results_essay_pair_decision_overview_export(server):
             expect(page.get_by_text("Kiểm tra một đợt bài thu hoạch")).to_be_visible()
             _wait_idle(page)
             _vietnamese_only(page, "start")
-            uploaders = page.locator('[data-testid="stFileUploader"]')
-            uploaders.nth(0).locator('input[type="file"]').set_input_files(
-                [str(SAMPLES / "batch" / n) for n in UPLOADS_ALL]
-            )
-            uploaders.nth(1).locator('input[type="file"]').set_input_files(
-                str(SAMPLES / "resolution.txt")
-            )
-            uploaders.nth(2).locator('input[type="file"]').set_input_files(
-                [str(SAMPLES / "reference" / n) for n in REFERENCES]
-            )
-            uploaders.nth(3).locator('input[type="file"]').set_input_files(
-                str(SAMPLES / "units.csv")
-            )
-            expect(page.get_by_text("resolution.txt", exact=True)).to_be_visible()
-            _wait_idle(page)
+            # one uploader at a time: each upload reruns the page and redraws the uploaders
+            uploads = [
+                [SAMPLES / "batch" / n for n in UPLOADS_ALL],
+                [SAMPLES / "resolution.txt"],
+                [SAMPLES / "reference" / n for n in REFERENCES],
+                [SAMPLES / "units.csv"],
+            ]
+            for i, files in enumerate(uploads):
+                uploader = page.locator('[data-testid="stFileUploader"]').nth(i)
+                uploader.locator('input[type="file"]').set_input_files([str(f) for f in files])
+                expect(uploader.get_by_text(files[0].name, exact=True)).to_be_visible()
+                _wait_idle(page)
             _vietnamese_only(page, "start (files chosen)")
             page.get_by_role("button", name="Bắt đầu kiểm tra").click()
 
