@@ -109,6 +109,16 @@ def _parser() -> argparse.ArgumentParser:
         "--no-texts", action="store_true", help="không ghi toàn văn các bài vào báo cáo JSON"
     )
     c.add_argument("-q", "--quiet", action="store_true", help="không hiện thanh tiến trình")
+    c.add_argument(
+        "--archive",
+        metavar="KHO",
+        help="so thêm với kho bài các đợt trước (thư mục, hoặc redis://MÁY:CỔNG/SỐ_CSDL)",
+    )
+    c.add_argument(
+        "--add-to-archive",
+        metavar="TÊN",
+        help="sau khi kiểm tra, thêm đợt này vào kho bài với tên đợt này (cần --archive)",
+    )
     e = sub.add_parser(
         "eval",
         help="check labelled campaigns and score the results (copies, direction, relevance)",
@@ -120,6 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     from .cli_users import add_users_parser
 
     add_users_parser(sub)  # essaycheck users add|list|disable|enable|passwd
+    from .cli_archive import add_archive_parser
+
+    add_archive_parser(sub)  # essaycheck archive add|list|remove
     return parser
 
 
@@ -151,17 +164,33 @@ def _check(args: argparse.Namespace) -> int:
             bar.n = step
             bar.refresh()
 
+    from .archive import ArchiveError, open_archive
+
+    if args.add_to_archive and not args.archive:
+        print("essaycheck: --add-to-archive cần có --archive KHO.", file=sys.stderr)
+        return EXIT_USAGE
+    archive = None
     try:
+        archive = open_archive(args.archive) if args.archive else None
         report = check(
-            args.inputs, args.resolution, args.reference, args.units, _config(args), progress
+            args.inputs,
+            args.resolution,
+            args.reference,
+            args.units,
+            _config(args),
+            progress,
+            archive,
+            args.add_to_archive or "",
         )
-    except (ReadFailure, ValueError, FileNotFoundError) as exc:
+    except (ReadFailure, ValueError, FileNotFoundError, ArchiveError) as exc:
         print(f"essaycheck: {exc}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         if bar is not None:
             bar.n = bar.total
             bar.close()
+        if archive is not None:
+            archive.close()
     if args.json_out:
         write_json(report, args.json_out, include_texts=not args.no_texts)
     if args.xlsx_out:
@@ -235,6 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .cli_users import run as run_users
 
         return run_users(args)
+    if args.command == "archive":
+        from .cli_archive import run as run_archive
+
+        return run_archive(args)
     return _check(args) if args.command == "check" else _eval(args)
 
 
