@@ -19,7 +19,7 @@ from PIL import Image
 from essaycheck.pipeline import Config, check, check_documents
 from essaycheck.readers import ReadFailure
 from essaycheck.readers.dispatch import has_words
-from essaycheck.ui import common, login
+from essaycheck.ui import archive_admin, common, login
 from essaycheck.ui.committee import batches, overview
 from essaycheck.ui.essays import essay_list, essay_view
 from essaycheck.ui.inputs import (
@@ -152,7 +152,13 @@ def start_page() -> None:
             _run(
                 f"{name} (bộ mẫu)",
                 lambda progress: check(
-                    [SAMPLES.essays], SAMPLES.resolution, refs, units, Config(), progress
+                    [SAMPLES.essays],
+                    SAMPLES.resolution,
+                    refs,
+                    units,
+                    Config(),
+                    progress,
+                    archive=archive_admin.current_archive(),
                 ),
                 files=n,
             )
@@ -230,7 +236,14 @@ def start_page() -> None:
         docs, errors = read_uploads([Upload(f.name, f.getvalue()) for f in essays])
         ref_docs, ref_errors = read_uploads([Upload(f.name, f.getvalue()) for f in refs or []])
         return check_documents(
-            docs, resolution, ref_docs, unit_list, Config(), errors + ref_errors, progress
+            docs,
+            resolution,
+            ref_docs,
+            unit_list,
+            Config(),
+            errors + ref_errors,
+            progress,
+            archive=archive_admin.current_archive(),
         )
 
     _run(name, run, files=len(essays))
@@ -245,6 +258,7 @@ def sidebar() -> int | None:
         st.caption("Phát hiện sao chép và chấm mức độ liên hệ thực tiễn")
         account = login.current()
         pages = login.pages_for(account, common.PAGES) if account else {}
+        pages = archive_admin.with_page(account, pages)  # administrators only
         if st.session_state.get("page") not in pages:  # a page this role may not open
             st.session_state["page"] = next(iter(pages))
         page = st.radio("Trang", list(pages), format_func=pages.get, key="page")
@@ -261,7 +275,7 @@ def sidebar() -> int | None:
         )
         if account:
             login.account_box(account)
-    if page not in ("start", "batches", "accounts") and batch_id is None:
+    if page not in ("start", "batches", "accounts", archive_admin.PAGE) and batch_id is None:
         st.info("Chưa có đợt kiểm tra nào: hãy bắt đầu ở trang “Kiểm tra mới”.")
         return None
     return batch_id
@@ -294,6 +308,8 @@ def _pages() -> None:
     page = st.session_state["page"]
     if page == "accounts":
         login.accounts_page(account)
+    elif page == archive_admin.PAGE:
+        archive_admin.archive_page(account)
     elif page == "start":
         start_page()
     elif page == "batches":

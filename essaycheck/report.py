@@ -407,7 +407,11 @@ XLSX_PERCENT = {
     *(f"c_{k}" for k in COMPONENT_LABELS),
 }
 XLSX_VALUES = {
-    "kind": {"essay": "hai bài trong đợt", "reference": "tài liệu tham khảo"},
+    "kind": {
+        "essay": "hai bài trong đợt",
+        "reference": "tài liệu tham khảo",
+        "archive": "bài đợt trước trong kho",
+    },
     "method": {
         "shingle": "trùng nguyên văn",
         "paraphrase": "viết lại ý",

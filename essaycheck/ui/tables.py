@@ -259,6 +259,9 @@ def display_name(report: Report, text_id: str) -> str:
             return e.author or "không rõ tên"
     if text_id in previous_essays(report):
         return "bài đợt trước"
+    for m in report.matches:  # an archived essay: its campaign says which earlier one
+        if m.kind == "archive" and m.b == text_id:
+            return f"bài đợt '{m.campaign}' trong kho"
     return "tài liệu tham khảo"
 
 
