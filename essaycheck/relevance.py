@@ -70,8 +70,14 @@ _DOCUMENT_NUMBER = re.compile(
     r"|\b(?:luật|nghị định|thông tư|quyết định|chỉ thị|quy định|kết luận|nghị quyết|hiến pháp"
     r"|bộ luật|pháp lệnh|hướng dẫn|công văn|kế hoạch)\s+(?:số\s*)?\d[\w/.-]*)"
     r"(?:\s+ngày\s+\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4})?"
-    r"|(?:có hiệu lực|ban hành|thông qua|ký)[^.;]{0,25}?\d[\d/.-]*",
+    r"|(?:có hiệu lực|ban hành|thông qua|ký)[^.;]{0,25}?\d[\d/.-]*"
+    r"|\b\d+\s+(?:điều|biểu hiện|nhiệm vụ|giải pháp)\s+(?:đảng viên|cấm|không được|suy thoái)",
     re.IGNORECASE,
+)
+# The writer's own unit set beside national figures ("đơn vị tôi", "xã ta", "chúng tôi").
+_OWN_UNIT = re.compile(
+    r"\b(chung toi|chung tui|(?:don vi|co quan|xa|phuong|truong|khoa|cong ty|doi|to|chi bo|lang"
+    r"|thon|ban|phong|tram|don)\s+(?:toi|tui|ta|minh|chung toi))\b"
 )
 # A sentence about the country or the Party as a whole cites national, not unit, figures.
 _NATIONAL = re.compile(
@@ -212,7 +218,7 @@ def _facts(
     """The figures and names of a sentence that can be facts of the unit, its numbers that can
     measure a commitment (years included: "trong năm 2025"), and how many figures and names."""
     # National figures, even in the unit's own field, unless the unit is set beside them.
-    if _NATIONAL.search(folded) and not _UNIT_CUE.search(folded):
+    if _NATIONAL.search(folded) and not _OWN_UNIT.search(folded):
         return [], [], 0, 0
     cleaned = _DOCUMENT_NUMBER.sub(" ", body)
     numbers = [

@@ -129,25 +129,38 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert "missing.txt" in capsys.readouterr().err
 
 
-def test_eval_scores_a_report_against_labels(tmp_path, batch):
-    run_check(tmp_path, batch)
-    labels = tmp_path / "labels.csv"
+def _campaign(root, batch):
+    """A labelled campaign folder in the sample layout around the ``batch`` fixture."""
+    root.mkdir()
+    shutil.copytree(batch, root / "batch")
+    shutil.copy(SAMPLES / "resolution.txt", root / "resolution.txt")
+    shutil.copy(SAMPLES / "units.csv", root / "units.csv")
     rows = [{"id": i, "unit": "u", "relevance": 2, "copy_of": "", "copy_kind": ""} for i in ESSAYS]
     rows.append(
         {"id": "copy", "unit": "u", "relevance": 1, "copy_of": "xa_02", "copy_kind": "verbatim"}
     )
-    pd.DataFrame(rows).to_csv(labels, index=False)
-    assert (
-        main(["eval", str(tmp_path / "r.json"), str(labels), "--json", str(tmp_path / "e.json")])
-        == 0
-    )
-    figures = json.loads((tmp_path / "e.json").read_text())
-    assert figures["copies"]["precision"] == 1.0 and figures["copies"]["recall"] == 1.0
+    pd.DataFrame(rows).to_csv(root / "labels.csv", index=False)
+    return root
+
+
+def test_eval_checks_campaigns_and_prints_their_figures(tmp_path, batch, capsys):
+    first, second = _campaign(tmp_path / "one", batch), _campaign(tmp_path / "two", batch)
+    out = tmp_path / "e.json"
+    assert main(["eval", str(first), str(second), "--json", str(out), "--no-cache"]) == 0
+    figures = json.loads(out.read_text())
+    rows = {r["campaign"]: r for r in figures["summary"]}
+    assert set(rows) == {"one", "two", "mean (counts: sum)"}
+    assert rows["one"]["precision"] == 1.0 and rows["one"]["recall"] == 1.0
+    assert rows["one"]["direction_wrong"] == 0
+    assert "loco_qwk" in rows["one"]  # each scored by a model fitted on the other
+    printed = capsys.readouterr().out
+    assert "level confusion" in printed and "spearman" in printed
+    assert main(["eval", str(batch)]) == 2  # not a campaign folder
 
 
 def test_sample_batch_meets_the_copy_targets(tmp_path):
     """The whole labelled sample batch: every copy found, nothing honest flagged."""
-    from essaycheck import check, evaluate_copies, read_labels
+    from essaycheck import check, evaluate_copies, load_campaign
 
     report = check(
         [SAMPLES / "batch"],
@@ -156,10 +169,11 @@ def test_sample_batch_meets_the_copy_targets(tmp_path):
         SAMPLES / "units.csv",
     )
     assert report.errors == []
-    labels = read_labels(SAMPLES / "labels.csv")
-    assert {e.id for e in report.essays} == set(labels.id)
-    ev = evaluate_copies(report, labels)
+    campaign = load_campaign(SAMPLES)
+    assert {e.id for e in report.essays} == set(pd.read_csv(SAMPLES / "labels.csv").id)
+    ev = evaluate_copies(report, campaign)
     assert ev.precision >= 0.95 and ev.recall >= 0.95, (ev.false_pairs, ev.missed_pairs)
+    assert ev.direction["wrong"] == 0, ev.wrong_sources
     assert ev.resolution_only_found == ev.resolution_only_expected
     shutil.rmtree(tmp_path, ignore_errors=True)
 

@@ -161,8 +161,8 @@ def test_fit_cutpoints_matches_a_brute_force_search():
 def test_a_copied_liên_hệ_is_generic_not_none(run):
     """A copy of a concrete essay is level 1 (a liên hệ, not the writer's own), above an essay
     with no liên hệ at all; a copy of an essay about another resolution stays at level 0."""
-    later = source_text("xa_02").replace("ngày 14 tháng 03", "ngày 20 tháng 03")
-    report = run({"copy": later.replace("Vũ Minh Tuấn", "Ngô Văn Bình")})
+    # the copier changed the header's name but kept the source's signature: the source is known
+    report = run({"copy": source_text("xa_02").replace("Vũ Minh Tuấn", "Ngô Văn Bình", 1)})
     assert {m.source for m in report.matches} == {"xa_02"}
     copy, none = report.essay("copy").relevance, report.essay("xa_07").relevance
     assert copy.level == 1 and none.level == 0
@@ -177,7 +177,9 @@ def test_a_copied_liên_hệ_is_generic_not_none(run):
 
 
 def test_a_paraphrase_earns_nothing_for_the_sources_figures(run):
-    report = run({"thcs_01": source_text("thcs_01"), "thcs_08": source_text("thcs_08")})
+    # the paraphrase kept its source's signature, so the source is known
+    signed = source_text("thcs_08").rstrip().rsplit("\n", 1)[0] + "\nNguyễn Thị Hồng Nhung\n"
+    report = run({"thcs_01": source_text("thcs_01"), "thcs_08": signed})
     (match,) = [m for m in report.matches if {m.a, m.b} == {"thcs_01", "thcs_08"}]
     assert match.source == "thcs_01"
     source_numbers = set(re.findall(r"\d+(?:[.,/]\d+)*", report.texts["thcs_01"]))
@@ -197,3 +199,103 @@ def test_the_resolutions_own_date_and_headings_are_no_unit_facts(run):
     facts = [ev.text for items in rel.evidence.values() for ev in items]
     assert not any("09/11/2022" in t or "THỰC TIỄN Ở CƠ QUAN" in t for t in facts), facts
     assert rel.score <= variant(run, source_text(GENERIC)).score + 1
+
+
+# -- the trap classes of campaigns written by other hands (each failed before the level model) --
+
+OFF_TOPIC_BODY = """Họ và tên: Lê Văn Phúc
+Chức vụ: Phó Chủ tịch Ủy ban nhân dân xã
+Đơn vị công tác: Ủy ban nhân dân xã Tân Lập
+
+BÀI THU HOẠCH HỌC TẬP NGHỊ QUYẾT SỐ 27-NQ/TW
+
+Nghị quyết số 20-NQ/TW về tăng cường công tác bảo vệ, chăm sóc và nâng cao sức khỏe nhân dân
+đặt ra yêu cầu phát triển y tế cơ sở, bảo hiểm y tế toàn dân và y tế dự phòng. Thực hiện Nghị
+quyết 20, năm 2023 trạm y tế xã Tân Lập khám cho 4.120 lượt người, tỷ lệ tham gia bảo hiểm y tế
+đạt 93,5%, tiêm chủng mở rộng đạt 98%. Nghị quyết 20 yêu cầu quản lý bệnh không lây nhiễm: xã
+đã lập hồ sơ cho 612 người tăng huyết áp và 184 người đái tháo đường. Theo Nghị quyết 20, y đức
+và thái độ phục vụ người bệnh phải được nâng lên; năm 2023 trạm nhận 3 phản ánh về giờ làm việc.
+Tôi đề nghị Ủy ban nhân dân huyện bổ sung 01 bác sĩ cho trạm y tế trước quý II/2024 để thực hiện
+Nghị quyết 20 về y tế cơ sở.
+"""
+
+RITUAL_ONLY = """Họ và tên: Trần Thị Hòa
+Chức vụ: Đảng viên
+Đơn vị công tác: Ủy ban nhân dân xã Tân Lập
+
+Được sự quan tâm của Đảng ủy, Chi bộ, tôi đã được học tập, nghiên cứu Nghị quyết số 27-NQ/TW.
+Bản thân tôi luôn xác định phải không ngừng học tập, tu dưỡng, rèn luyện đạo đức cách mạng.
+Tôi nhận thức sâu sắc ý nghĩa to lớn của Nghị quyết đối với sự nghiệp xây dựng đất nước.
+Tôi luôn chấp hành nghiêm chủ trương của Đảng, chính sách, pháp luật của Nhà nước.
+Bản thân tôi xin hứa sẽ ra sức phấn đấu, hoàn thành tốt mọi nhiệm vụ được giao.
+Tôi nguyện luôn gương mẫu, đoàn kết, giữ gìn phẩm chất người đảng viên.
+Tôi xin hứa sẽ đưa Nghị quyết vào cuộc sống, góp phần xây dựng chi bộ trong sạch, vững mạnh.
+"""
+
+NUMBERS_ONLY = "\n".join(
+    [
+        "Họ và tên: Phạm Văn Long",
+        "Chức vụ: Đảng viên",
+        "Đơn vị công tác: Ủy ban nhân dân xã Tân Lập",
+        "",
+        "Tân Lập, ngày 12 tháng 3 năm 2024",
+        "Nghị quyết số 27-NQ/TW ngày 09/11/2022 của Ban Chấp hành Trung ương Đảng khóa XIII được"
+        " ban hành tại Hội nghị Trung ương 6. Đến năm 2030, cả nước hoàn thiện hệ thống pháp luật;"
+        " đến năm 2045 Nhà nước pháp quyền hoàn thiện.",
+        "Luật số 59/2020/QH14 có hiệu lực từ ngày 01/01/2021; Nghị định 123/2020/NĐ-CP ngày"
+        " 19/10/2020 của Chính phủ quy định về hóa đơn. Cả nước hiện có 10.599 đơn vị hành chính"
+        " cấp xã và hơn 5,3 triệu đảng viên.",
+        "Tôi sẽ thực hiện nghiêm Quy định 08-QĐi/TW ngày 25/10/2021 và 19 điều đảng viên không"
+        " được làm.",
+    ]
+)
+
+
+def test_a_body_about_another_resolution_under_the_right_title_is_level_0_or_1(run):
+    rel = variant(run, OFF_TOPIC_BODY)
+    assert rel.level <= 1, rel
+    assert rel.components["resolution_fit"] < 0.4
+
+
+def test_ritual_first_person_earns_no_duty_and_no_commitment(run):
+    rel = variant(run, RITUAL_ONLY)
+    assert rel.level == 0, rel
+    assert "self_role" not in rel.evidence and "commitments" not in rel.evidence
+
+
+def test_document_numbers_dates_targets_and_national_figures_are_no_unit_facts(run):
+    rel = variant(run, NUMBERS_ONLY)
+    assert rel.level == 0, rel
+    assert "unit_grounding" not in rel.evidence, rel.evidence
+
+
+def _header_variants(body: str) -> dict[str, str]:
+    """One body under a header written five ways: the usual labels, other labels, another
+    order, a tab-separated two-column header, and everything on one line."""
+    name, role = "Vũ Minh Tuấn", "Công chức Địa chính - Xây dựng, UBND xã Tân Lập"
+    unit = "Ủy ban nhân dân xã Tân Lập"
+    return {
+        "usual": f"Họ và tên: {name}\nChức vụ: {role}\nĐơn vị công tác: {unit}\n\n{body}",
+        "labels": f"Họ tên đảng viên: {name}\nChức vụ chính quyền: {role}\nNơi sinh hoạt: {unit}"
+        f"\n\n{body}",
+        "order": f"Đơn vị công tác: {unit}\nChức vụ: {role}\nHọ và tên: {name}\n\n{body}",
+        "tabs": f"ĐẢNG BỘ XÃ TÂN LẬP\tĐẢNG CỘNG SẢN VIỆT NAM\nHọ và tên: {name}\tChức vụ: {role}"
+        f"\nĐơn vị công tác: {unit}\n\n{body}",
+        "one_line": " ".join(
+            f"BÀI THU HOẠCH Họ và tên: {name} Chức vụ: {role} Đơn vị công tác: {unit} {body}"
+            .split()
+        ),
+    }
+
+
+def test_a_header_written_differently_changes_neither_writer_nor_level(run):
+    text = source_text("xa_02")
+    body = text[text.index("PHẦN THỨ NHẤT") :]
+    variants = _header_variants(body)
+    report = run(variants)
+    usual = report.essay("usual")
+    for kind in variants:
+        essay = report.essay(kind)
+        assert essay.author == "Vũ Minh Tuấn", (kind, essay.author)
+        assert "xã Tân Lập" in essay.unit, (kind, essay.unit)
+        assert abs(essay.relevance.score - usual.relevance.score) <= 15, (kind, essay.relevance)
