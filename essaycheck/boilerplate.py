@@ -2,7 +2,9 @@
 
 Boilerplate is learned from the batch itself, as MOSS does with ``-m``: a shingle found in many
 essays is a stock phrase. A long run of such shingles is a shared template, not a stock phrase, so
-only short runs are excluded; the resolution's own text is excluded however long the quote.
+only short runs are excluded, unless a large share of the batch shares it: then it is the
+campaign's form (its questions), never copying. The resolution's own text is excluded however
+long the quote.
 """
 
 from __future__ import annotations
@@ -80,8 +82,12 @@ def exclusions(
     quote_hashes: np.ndarray,
     frequent: np.ndarray,
     max_boilerplate_run: int,
+    form: np.ndarray | None = None,
 ) -> Exclusions:
-    """Masks for one fingerprint; ``text`` is the normalised text its spans point into."""
+    """Masks for one fingerprint; ``text`` is the normalised text its spans point into.
+
+    ``form``: shingles so many essays share that they are the campaign's own form (the
+    questions set for a question-and-answer campaign), boilerplate however long the run."""
     quote = cover(np.isin(fp.hashes, quote_hashes), fp.n_tokens, k)
     # A figure is a fact, never a stock phrase: shingles holding a number stay countable.
     with_digit = np.zeros(len(fp.hashes), dtype=bool)
@@ -92,4 +98,6 @@ def exclusions(
     for a, b in runs(common):
         if b - a <= max_boilerplate_run:
             boiler[a:b] = True
+    if form is not None and len(form):
+        boiler |= cover(np.isin(fp.hashes, form) & ~with_digit[: len(fp.hashes)], fp.n_tokens, k)
     return Exclusions(quote=quote, boilerplate=boiler & ~quote)

@@ -88,7 +88,7 @@ class CopyDetector(BaseEstimator):
 
     def __init__(
         self,
-        threshold: float = 0.15,
+        threshold: float = 0.2,
         min_match_words: int = 40,
         shingle_size: int = 5,
         num_perm: int = 128,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -39,6 +40,30 @@ if TYPE_CHECKING:
 # other thresholds above them only filters again (see ``Analysis``).
 _FLOOR_SCORE, _FLOOR_WORDS = 0.1, 40
 Runs = tuple[tuple[int, int], ...]  # [start, end) token runs
+
+
+# A campaign's form: shingles at least this share of the batch holds (questions of a Q&A
+# campaign), never copying however long.
+_FORM_SHARE = 0.3
+# Shared text without a single figure of its own is the genre's formulas (closing formulas,
+# slogans, Hồ Chí Minh's words, sentences on the resolution's importance) unless it is long:
+# a copy of someone's own text carries their figures, or runs on for paragraphs.
+_FACTLESS_MIN_WORDS = 150
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _own_figures(text: str, fp: Fingerprint, numbers: frozenset[str]) -> np.ndarray:
+    """Tokens that are a figure of the writer's own: not a bare year, not the resolution's."""
+    out = fp.digits.copy()
+    for i in np.flatnonzero(out).tolist():
+        token = text[fp.spans[i, 0] : fp.spans[i, 1]]
+        out[i] = not _YEAR.fullmatch(token) and token.lstrip("0") not in numbers
+    return out
+
+
+def _figures(t: Text, mask: np.ndarray) -> bool:
+    """Whether the matched tokens of ``t`` hold a figure of the writer's own."""
+    return t.figures is not None and bool((mask & t.figures).any())
 
 
 def floors(threshold: float, min_match_words: int) -> tuple[float, int]:
@@ -97,6 +122,7 @@ class Text:
     shingles: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))  # sorted, valid
     own_vectors: csr_matrix | None = None  # TF-IDF rows of the own sentences
     campaign: str = ""
+    figures: np.ndarray | None = None  # tokens that are a figure of the writer's own
 
     @property
     def own_hashes(self) -> np.ndarray:
@@ -111,13 +137,21 @@ class Context:
 
     quote_hashes: np.ndarray
     frequent: np.ndarray
+    form: np.ndarray | None = None  # shared by so many essays that it is the campaign's form
+    numbers: frozenset[str] = frozenset()  # the resolution's numbers ("08" and "8" alike)
 
 
 def context(det: CopyDetector, fingerprints: Sequence[Fingerprint], resolution: str) -> Context:
     k = det.shingle_size
     quote_hashes = np.unique(fingerprint_text(resolution, k).hashes)
     min_docs = max(det.boilerplate_min_docs, math.ceil(det.boilerplate_ratio * len(fingerprints)))
-    return Context(quote_hashes, frequent_shingles(list(fingerprints), min_docs))
+    form_docs = max(min_docs, math.ceil(_FORM_SHARE * len(fingerprints)))
+    return Context(
+        quote_hashes,
+        frequent_shingles(list(fingerprints), min_docs),
+        frequent_shingles(list(fingerprints), form_docs),
+        frozenset(n.lstrip("0") for n in re.findall(r"\d+", resolution)),
+    )
 
 
 def make_text(
@@ -125,7 +159,7 @@ def make_text(
 ) -> Text:
     k = det.shingle_size
     excl = exclusions(
-        fp, essay.norm.text, k, ctx.quote_hashes, ctx.frequent, det.max_boilerplate_run
+        fp, essay.norm.text, k, ctx.quote_hashes, ctx.frequent, det.max_boilerplate_run, ctx.form
     )
     countable = ~excl.excluded
     valid = (
@@ -138,7 +172,7 @@ def make_text(
     own = [i for i, (a, b) in enumerate(sent_tok) if b > a and countable[a:b].mean() >= 0.5]
     return Text(
         essay, fp, excl, countable, valid, sent_tok, np.asarray(own, int), is_ref,
-        campaign=campaign,
+        campaign=campaign, figures=_own_figures(essay.norm.text, fp, ctx.numbers),
     )  # fmt: skip
 
 
@@ -278,6 +312,8 @@ def verify(det: CopyDetector, a: Text, b: Text, shared_facts: int) -> tuple[Matc
     score = max(cov_a, cov_b)
     if matched < floor_words or score < floor_score:
         return None  # below any threshold worth re-running with
+    if matched < _FACTLESS_MIN_WORDS and not _figures(a, mask_a):
+        return None  # formulas, slogans and quotations shared, nothing of a writer's own
     method = "shingle" if tps else "paraphrase"
     if tps and para:
         method = "shingle+paraphrase"
