@@ -190,7 +190,12 @@ class CopyDetector(BaseEstimator):
             archived = {t.essay.id: t.essay.text for t in found.texts}
             timings["archive"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-        unit_of = {t.essay.id: fold(units.get(t.essay.id) or t.essay.unit) for t in texts}
+        # A unit the caller could not resolve stays unknown ("") rather than its header's
+        # spelling: two spellings of one unit must not look like two units.
+        unit_of = {
+            t.essay.id: fold(units.get(t.essay.id, t.essay.unit))
+            for t in texts
+        }
         unit_facts: dict[str, Counter[str]] = {}
         for t, f in zip(texts[:n_batch], facts, strict=False):
             if not t.is_reference:
