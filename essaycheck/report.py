@@ -323,7 +323,9 @@ def escape_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A table as CSV for Excel: formula-leading cells escaped, UTF-8 with a byte-order mark (so
     that Excel shows the accents)."""
-    text = escape_frame(frame).to_csv(index=False)
+    # CRLF rows (RFC 4180): the csv module then quotes every cell holding a CR or LF, so that a
+    # comment "a<CR>=1+1" cannot start a new row whose first cell is a formula.
+    text = escape_frame(frame).to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig", "backslashreplace")
 
 
