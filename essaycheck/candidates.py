@@ -41,7 +41,7 @@ class IndexParams:
     window: int = 60
     window_threshold: float = 0.4
     min_window_hits: int = 2
-    fact_threshold: float = 0.35
+    fact_threshold: float = 0.2
 
     @classmethod
     def of(cls, detector: Any) -> IndexParams:

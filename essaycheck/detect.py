@@ -96,7 +96,7 @@ class CopyDetector(BaseEstimator):
         window: int = 60,
         window_threshold: float = 0.4,
         min_window_hits: int = 2,
-        fact_threshold: float = 0.35,
+        fact_threshold: float = 0.2,
         boilerplate_min_docs: int = 4,
         boilerplate_ratio: float = 0.02,
         max_boilerplate_run: int = 25,
