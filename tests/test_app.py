@@ -355,3 +355,67 @@ def test_uploads_are_read_without_trusting_their_names(samples):
     assert [d.id for d in docs] == ["tp_02", "tp_09", "tp_09-2"]
     assert [e.source for e in errors] == ["nop bai.zip/to1/ghi_chu.odp"]
     assert "essaycheck-" not in errors[0].message and "nop bai.zip" in errors[0].message
+
+
+def test_a_reviewer_sees_and_decides_only_on_their_unit(env):
+    """Roles through the UI: a reviewer of the hospital gets no committee pages, only the
+    hospital's essays and pairs, and cannot decide on another unit's essay."""
+    from essaycheck.auth import Auth
+    from essaycheck.store import PermissionDenied, Store
+
+    at = _app()
+    batch = _run_samples(at)
+    hospital = "Bệnh viện Đa khoa huyện Thuận Giang"
+    store = Store(env)
+    full = store.load_batch(batch)
+    units = {e.id: e.unit for e in full.essays}
+    assert hospital in units.values() and len(set(units.values())) > 1
+    auth = Auth(store)
+    auth.add_user("bv", "mat khau benh vien", "reviewer", [hospital], "Người Bệnh Viện")
+    rv = _app(auth.login("bv", "mat khau benh vien").token)
+    pages = rv.sidebar.radio(key="page").options
+    assert set(pages) == {"Danh sách bài", "Xem một bài", "So sánh cặp bài"}
+    shown = set(_essay_table(rv)["Mã bài"])
+    assert shown == {i for i, u in units.items() if u == hospital}
+    _goto(rv, "essay")
+    for option in rv.selectbox(key="essay_id").options:
+        assert option.split(" ")[0] in shown
+    other = next(i for i, u in units.items() if u != hospital)
+    with pytest.raises(PermissionDenied):
+        store.record_decision(batch, "essay", other, "dismiss", account=store.account("bv"))
+    log = store.audit_log()
+    assert ((log.account == "bv") & (log.action == "login")).any()
+
+
+def test_login_form_and_first_run(env, tmp_path, monkeypatch):
+    """No page before a login; a wrong password is refused in Vietnamese; a fresh database asks
+    for the one-time code printed in the terminal."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception and not at.sidebar.radio
+    assert any("Đăng nhập" in h.value for h in at.header)
+    at.text_input(key="login_user").input("admin")
+    at.text_input(key="login_password").input("sai mat khau")
+    at.button(key="login_submit").click().run()
+    assert any("không đúng" in e.value for e in at.error)
+    at.text_input(key="login_password").input("mat khau quan tri")
+    at.button(key="login_submit").click().run()
+    assert at.sidebar.radio(key="page").options[0] == "Kiểm tra mới"
+
+    from essaycheck.auth import Auth
+    from essaycheck.store import Store
+
+    fresh = tmp_path / "fresh.sqlite"
+    monkeypatch.setenv("ESSAYCHECK_DB", str(fresh))
+    first = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    first.run()
+    assert any("Lần chạy đầu" in h.value for h in first.header)
+    code = Auth(Store(fresh)).setup_code(announce=False)  # as printed in the terminal
+    first.text_input(key="setup_code").input(code)
+    first.text_input(key="setup_user").input("qt")
+    first.text_input(key="setup_pw").input("mat khau quan tri")
+    first.text_input(key="setup_pw2").input("mat khau quan tri")
+    first.button(key="setup_submit").click().run()
+    assert not first.exception
+    assert "Các đợt đã lưu" in first.sidebar.radio(key="page").options
+    assert Store(fresh).account("qt").is_admin
