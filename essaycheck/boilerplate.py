@@ -10,6 +10,7 @@ long the quote.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -45,14 +46,32 @@ def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
-def frequent_shingles(fingerprints: list[Fingerprint], min_docs: int) -> np.ndarray:
-    """Sorted hashes of the shingles found in at least ``min_docs`` of the fingerprints."""
+def frequent_shingles(
+    fingerprints: list[Fingerprint], min_docs: int, groups: Sequence[str] | None = None
+) -> np.ndarray:
+    """Sorted hashes of the shingles found in at least ``min_docs`` of the fingerprints and,
+    given the writers' ``groups`` (units), in at least two of them: text shared only inside one
+    unit is that unit's (a ring of copies in one cell), not the genre's."""
     if not fingerprints:
         return np.zeros(0, dtype=np.uint64)
-    values, counts = np.unique(
-        np.concatenate([np.unique(fp.hashes) for fp in fingerprints]), return_counts=True
-    )
-    return values[counts >= min_docs]
+    per_doc = [np.unique(fp.hashes) for fp in fingerprints]
+    values, counts = np.unique(np.concatenate(per_doc), return_counts=True)
+    frequent = values[counts >= min_docs]
+    if groups is None or len(set(groups)) < 2 or not len(frequent):
+        return frequent
+    # the first group seen for each frequent shingle, and whether any other group holds it
+    codes = {g: n for n, g in enumerate(dict.fromkeys(groups))}
+    first = np.full(len(frequent), -1)
+    spread = np.zeros(len(frequent), dtype=bool)
+    for hashes, group in zip(per_doc, groups, strict=True):
+        at = np.searchsorted(frequent, hashes)
+        hit = at < len(frequent)
+        hit[hit] = frequent[at[hit]] == hashes[hit]
+        idx = at[hit]
+        code = codes[group]
+        spread[idx] |= (first[idx] >= 0) & (first[idx] != code)
+        first[idx] = np.where(first[idx] < 0, code, first[idx])
+    return frequent[spread]
 
 
 @lru_cache(maxsize=1)

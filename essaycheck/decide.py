@@ -154,6 +154,11 @@ def mask(t: TextBasis, token_runs: Runs) -> np.ndarray:
     return out
 
 
+def _section(match: Match) -> int:
+    """Words of the longest passage copied word for word (a section lifted into a long essay)."""
+    return max((p.n_words for p in match.passages if p.method == "shingle"), default=0)
+
+
 def decide(det: CopyDetector, analysis: Analysis) -> None:
     """Set ``det``'s fitted attributes: matches at its thresholds, their direction, copy groups
     and profiles."""
@@ -164,7 +169,7 @@ def decide(det: CopyDetector, analysis: Analysis) -> None:
     kept = [
         p
         for p in analysis.pairs
-        if p.match.score >= det.threshold
+        if (p.match.score >= det.threshold or _section(p.match) >= det.min_section_words)
         and min(p.matched_words, p.shared_words) >= det.min_match_words
     ]
     kept = settle(texts, kept)

@@ -141,14 +141,19 @@ class Context:
     numbers: frozenset[str] = frozenset()  # the resolution's numbers ("08" and "8" alike)
 
 
-def context(det: CopyDetector, fingerprints: Sequence[Fingerprint], resolution: str) -> Context:
+def context(
+    det: CopyDetector,
+    fingerprints: Sequence[Fingerprint],
+    resolution: str,
+    groups: Sequence[str] | None = None,
+) -> Context:
     k = det.shingle_size
     quote_hashes = np.unique(fingerprint_text(resolution, k).hashes)
     min_docs = max(det.boilerplate_min_docs, math.ceil(det.boilerplate_ratio * len(fingerprints)))
     form_docs = max(min_docs, math.ceil(_FORM_SHARE * len(fingerprints)))
     return Context(
         quote_hashes,
-        frequent_shingles(list(fingerprints), min_docs),
+        frequent_shingles(list(fingerprints), min_docs, groups),
         frequent_shingles(list(fingerprints), form_docs),
         frozenset(n.lstrip("0") for n in re.findall(r"\d+", resolution)),
     )
@@ -177,13 +182,19 @@ def make_text(
 
 
 def texts(
-    det: CopyDetector, essays: Sequence[Essay], resolution: str, references: Sequence[Essay]
+    det: CopyDetector,
+    essays: Sequence[Essay],
+    resolution: str,
+    references: Sequence[Essay],
+    units: dict[str, str] | None = None,
 ) -> tuple[list[Text], Context]:
-    """Stage 1: every essay and reference ready for comparison, and the batch's context."""
+    """Stage 1: every essay and reference ready for comparison, and the batch's context.
+    ``units``: each essay's unit, so that text shared inside one unit is not boilerplate."""
     k = det.shingle_size
     fps = [fingerprint(e, k) for e in essays]
     ref_fps = [fingerprint(r, k) for r in references]
-    ctx = context(det, fps, resolution)
+    groups = [(units or {}).get(e.id) or e.unit.lower() or e.id for e in essays]
+    ctx = context(det, fps, resolution, groups)
     out = [make_text(det, e, f, ctx, False) for e, f in zip(essays, fps, strict=True)]
     out += [make_text(det, r, f, ctx, True) for r, f in zip(references, ref_fps, strict=True)]
     return out, ctx
