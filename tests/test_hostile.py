@@ -116,3 +116,42 @@ def test_cli_punctuation_resolution_is_a_usage_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "good.txt"), "--resolution", str(resolution),
                  "--no-cache", "-q"]) == 2  # fmt: skip
     assert "không có chữ nào" in capsys.readouterr().err
+
+
+def test_check_on_the_longest_allowed_repetitive_essays_is_bounded():
+    """The quadratic paths (relevance overlap, candidate generation) on the longest essay the
+    readers let through: each batch answers within 10 s."""
+    from essaycheck.documents import Document
+    from essaycheck.pipeline import Config, check_documents
+
+    resolution = "Nghị quyết số 27-NQ/TW về tiếp tục xây dựng và hoàn thiện Nhà nước pháp quyền."
+    line = "Tôi sẽ thực hiện tốt nghị quyết, nâng cao chất lượng công tác tại đơn vị. "
+    for text in ((line * 1400)[:99_000], "a" * 99_000, (resolution + " ") * 1200):
+        started = time.perf_counter()
+        docs = [Document("x", "x.txt", text[:99_000]), Document("g", "g.txt", GOOD)]
+        report = check_documents(docs, resolution, config=Config(cache="", n_jobs=1))
+        assert time.perf_counter() - started <= SECONDS
+        assert len(report.essays) + len(report.errors) >= 2
+
+
+@pytest.mark.slow
+def test_check_never_raises_on_odd_documents():
+    """Property-based: ``check_documents`` on generated odd documents gives a report."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from essaycheck.documents import Document
+    from essaycheck.pipeline import Config, check_documents
+
+    words = st.sampled_from(["tôi", "đơn vị", "nghị quyết", "2024", "...", "\n", "=1+1", "@", "a"])
+    texts = st.lists(words, min_size=1, max_size=60).map(" ".join)
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(bodies=st.lists(texts, min_size=1, max_size=4))
+    def run(bodies):
+        docs = [Document(f"d{i}", f"d{i}.txt", b) for i, b in enumerate(bodies)]
+        report = check_documents(docs, "Nghị quyết số 27-NQ/TW.", config=Config(cache=""))
+        ids = {e.id for e in report.essays} | {e.source for e in report.errors}
+        assert len(ids) >= 1
+
+    run()
