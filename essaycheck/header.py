@@ -134,6 +134,18 @@ _RUN_ON_HEAD = 1000  # sentence ends become line breaks only here, where the hea
 RUN_ON_LINE = 400  # characters: a line this long with a header label in it is a run-on text
 
 
+def _caps_ends(line: str) -> list[int]:
+    """Where an upper-case heading run into its paragraph ends ("… TRONG NGHỊ QUYẾT Tôi …"):
+    the space after two upper-case words and before a capitalised lower-case one."""
+    words = list(re.finditer(r"\S+", line))
+    caps = [len(w.group()) > 1 and w.group().isupper() for w in words]
+    return [
+        words[i].start() - 1
+        for i in range(2, len(words))
+        if caps[i - 1] and caps[i - 2] and words[i].group()[0].isupper() and not caps[i]
+    ]
+
+
 def split_run_on(text: str) -> str:
     """``text`` with line breaks put back into run-on lines (each a space made a newline, so
     every offset stays valid): before header labels, markers and after sentence ends."""
@@ -147,6 +159,8 @@ def split_run_on(text: str) -> str:
     pos = 0
     for line in lines:
         if len(line) >= RUN_ON_LINE:
+            for cut in _caps_ends(line):
+                chars[pos + cut] = "\n"  # after an upper-case heading, before its paragraph
             for m in _RUN_ON_BREAK.finditer(folded, pos, pos + len(line)):
                 chars[m.start()] = "\n"
             for m in _SENTENCE_END.finditer(folded, pos, pos + min(len(line), _RUN_ON_HEAD)):

@@ -33,7 +33,8 @@ from .relevance import RelevanceScore, RelevanceScorer
 from .units import Unit
 
 # Thresholds applied after the analysis: changing them does not change the cache key.
-_DECISION_PARAMS = ("threshold", "min_section_words", "min_match_words", "n_jobs")  # n_jobs changes no result
+# (n_jobs changes no result)
+_DECISION_PARAMS = ("threshold", "min_section_words", "min_match_words", "n_jobs")
 
 
 @dataclass(frozen=True)

@@ -221,4 +221,11 @@ def test_threshold_is_honoured(make_essays, resolution_text, threshold):
         "partial": body("bv_03") + "\n" + "\n".join(paragraphs(body("xa_02"))[:4])
     }
     det, _ = detect(make_essays, resolution_text, texts, threshold=threshold)
+    for m in det.matches_:
+        section = max((p.n_words for p in m.passages if p.method == "shingle"), default=0)
+        assert m.score >= threshold or section >= det.min_section_words
+    # a lifted section is a copy below the threshold too, unless sections are switched off
+    det, _ = detect(
+        make_essays, resolution_text, texts, threshold=threshold, min_section_words=10**6
+    )
     assert all(m.score >= threshold for m in det.matches_)
