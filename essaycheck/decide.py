@@ -123,22 +123,25 @@ def settle(texts: Sequence[TextBasis], pairs: list[VerifiedPair]) -> list[Verifi
     out = []
     for p in pairs:
         m = p.match
-        if m.source and not texts[p.b].is_reference:
+        if texts[p.b].is_reference:
+            out.append(p)
+            continue
+        common = sources_of.get(p.a, set()) & sources_of.get(p.b, set())
+        if m.source:
             src, taker = (p.a, p.b) if texts[p.a].id == m.source else (p.b, p.a)
-            common = sources_of.get(p.a, set()) & sources_of.get(p.b, set())
             # The taker's text is explained by another source that the named one matches
             # too: the named source may be a sibling copy of it.
             common |= {z for z in sources_of.get(taker, set()) - {src} if (src, z) in linked}
-            if common:
-                first = texts[min(common)].id
-                reason = f"Cả hai bài cùng lấy nội dung từ {first}: chưa rõ bài nào chép bài nào."
-                m = replace(m, source="", reason=reason, confidence="")
-            elif given[taker] >= 2 and given[src] < given[taker]:
-                reason = (
-                    f"Chưa rõ bài gốc: bài {texts[taker].id} là nguồn của nhiều bài khác, "
-                    f"căn cứ cho rằng nó chép bài {texts[src].id} chưa đủ tin cậy."
-                )
-                m = replace(m, source="", reason=reason, confidence="")
+        if common:
+            first = texts[min(common)].id
+            reason = f"Cả hai bài cùng lấy nội dung từ {first}: chưa rõ bài nào chép bài nào."
+            m = replace(m, source="", reason=reason, confidence="")
+        elif m.source and given[taker] >= 2 and given[src] < given[taker]:
+            reason = (
+                f"Chưa rõ bài gốc: bài {texts[taker].id} là nguồn của nhiều bài khác, "
+                f"căn cứ cho rằng nó chép bài {texts[src].id} chưa đủ tin cậy."
+            )
+            m = replace(m, source="", reason=reason, confidence="")
         if not m.source:
             a, b = texts[p.a], texts[p.b]
             hint = date_hint(a.id, a.date, b.id, b.date)

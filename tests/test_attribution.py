@@ -110,21 +110,19 @@ def test_dates_alone_direct_nothing(make_essays, resolution_text):
 
 def test_two_copies_of_one_source_are_siblings(make_essays, resolution_text):
     """In a star, the centre is the source and the copies are siblings: neither copied the
-    other, even when one of them looks like a source of the other."""
-    role = "Phó Chủ tịch Ủy ban nhân dân xã"
-    text = redated("xa_02", "10 tháng 3 năm 2024", "Vũ Minh Tuấn")
+    other, though each could look like the other's source."""
+    claim = "Là Trưởng khoa Dược, tôi chịu trách nhiệm trước Ban Giám đốc về kho thuốc.\n"
+    long_body = (BODY + claim) * 2
     essays = make_essays(
         {
-            "orig": text,
-            "first": text.replace("Vũ Minh Tuấn", "Hà Văn Long"),
-            "second": text.replace("Vũ Minh Tuấn", "Đinh Thị Hoa"),
+            "orig": essay_text("Ngô Thị Thủy", "Trưởng khoa Dược", body=long_body),
+            "first": essay_text("Lý Thị Vân", "Điều dưỡng trưởng khoa Nội", body=long_body),
+            "second": essay_text("Lê Văn An", "Kế toán trưởng bệnh viện", body=long_body),
         }
     )
     det = CopyDetector().fit(essays, resolution_text)
-    source = {frozenset((m.a, m.b)): m for m in det.matches_}
-    sibling = source[frozenset(("first", "second"))]
-    assert sibling.source == ""
-    if source[frozenset(("orig", "first"))].source == "orig":  # when the text names its writer
-        assert source[frozenset(("orig", "second"))].source == "orig"
-        assert "orig" in sibling.reason
-    assert role  # the role the source states in its body, kept in both copies
+    match = {frozenset((m.a, m.b)): m for m in det.matches_}
+    assert match[frozenset(("orig", "first"))].source == "orig"
+    assert match[frozenset(("orig", "second"))].source == "orig"
+    sibling = match[frozenset(("first", "second"))]
+    assert sibling.source == "" and "orig" in sibling.reason
