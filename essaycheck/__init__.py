@@ -7,6 +7,13 @@ Pipeline: read -> normalise -> tokenize -> detect copies -> score relevance -> r
 from importlib.metadata import PackageNotFoundError, version
 
 from .campaigns import Campaign, load_campaign
+from .crossval import (
+    CampaignRun,
+    campaign_table,
+    fit_level_model,
+    leave_one_campaign_out,
+    run_campaign,
+)
 from .detect import Analysis, CopyDetector
 from .documents import Document, ReadError
 from .essay import Essay, Sentence, prepare
@@ -17,6 +24,7 @@ from .evaluate import (
     evaluate_relevance,
     precision_recall_curve,
 )
+from .levels import LevelModel
 from .matches import CopyGroup, CopyProfile, Match, Passage
 from .normalize import Normalized, fold, normalize
 from .pipeline import Config, check, check_documents
@@ -30,6 +38,7 @@ from .relevance import (
 )
 from .report import load_json, tables, to_dict, write_json, write_xlsx
 from .results import EssayResult, Report
+from .sentence_roles import SentenceModel
 from .tokenize import TokenCache
 from .units import Unit, read_units, resolve_unit
 
@@ -41,6 +50,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "Analysis",
     "Campaign",
+    "CampaignRun",
     "Config",
     "CopyDetector",
     "CopyEvaluation",
@@ -50,6 +60,7 @@ __all__ = [
     "Essay",
     "EssayResult",
     "Evidence",
+    "LevelModel",
     "Match",
     "Normalized",
     "Passage",
@@ -59,14 +70,18 @@ __all__ = [
     "RelevanceScorer",
     "Report",
     "Sentence",
+    "SentenceModel",
     "TokenCache",
     "Unit",
+    "campaign_table",
     "check",
     "check_documents",
     "evaluate_copies",
     "evaluate_relevance",
     "fit_cutpoints",
+    "fit_level_model",
     "fold",
+    "leave_one_campaign_out",
     "load_campaign",
     "load_json",
     "normalize",
@@ -77,6 +92,7 @@ __all__ = [
     "read_text",
     "read_units",
     "resolve_unit",
+    "run_campaign",
     "tables",
     "to_dict",
     "write_json",

@@ -211,7 +211,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from .campaigns import is_campaign, load_campaign
-    from .crossval import leave_one_campaign_out, run_campaign, summary
+    from .crossval import campaign_table, leave_one_campaign_out, run_campaign
 
     bad = [p for p in args.campaigns if not is_campaign(p)]
     if bad:
@@ -220,7 +220,7 @@ def _eval(args: argparse.Namespace) -> int:
     config = Config(cache="" if args.no_cache else None)
     runs = [run_campaign(load_campaign(p), config) for p in args.campaigns]
     loco = None if args.no_loco or len(runs) < 2 else leave_one_campaign_out(runs)
-    table = summary(runs, loco)
+    table = campaign_table(runs, loco)
     with pd.option_context("display.width", 200, "display.max_columns", 30):
         print(table.to_string())
         for run in runs:

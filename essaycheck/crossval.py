@@ -65,7 +65,7 @@ def run_campaign(campaign: Campaign, config: Config | None = None) -> CampaignRu
     return CampaignRun(campaign, report, evaluate_copies(report, campaign), rel, features)
 
 
-def fit_model(features: Sequence[pd.DataFrame], names: Sequence[str] = ()) -> LevelModel:
+def fit_level_model(features: Sequence[pd.DataFrame], names: Sequence[str] = ()) -> LevelModel:
     """The level model fitted on the labelled essays of the given campaigns."""
     data = pd.concat(features)
     return LevelModel.fit(CONTENT, data[list(CONTENT)].to_numpy(), data.label, names)
@@ -93,14 +93,14 @@ def leave_one_campaign_out(runs: Sequence[CampaignRun]) -> dict[str, RelevanceEv
         others = [r for j, r in enumerate(runs) if j != k and len(r.features)]
         if not others or not len(run.features):
             continue
-        model = fit_model([r.features for r in others], [r.campaign.name for r in others])
+        model = fit_level_model([r.features for r in others], [r.campaign.name for r in others])
         pred = predict(model, run.features)
         table = run.features[["label", "note"]].join(pred)
         out[run.campaign.name] = relevance_figures(table)
     return out
 
 
-def summary(
+def campaign_table(
     runs: Sequence[CampaignRun], loco: dict[str, RelevanceEvaluation] | None = None
 ) -> pd.DataFrame:
     """One row per campaign, and their mean: copy and relevance figures side by side."""

@@ -21,7 +21,7 @@ from sklearn.metrics import roc_auc_score
 
 from essaycheck import levels, sentence_roles
 from essaycheck.campaigns import load_campaign
-from essaycheck.crossval import fit_model, run_campaign, sentence_table
+from essaycheck.crossval import fit_level_model, run_campaign, sentence_table
 from essaycheck.pipeline import Config
 from essaycheck.sentence_roles import CLASSES, FEATURES, SentenceModel
 
@@ -54,7 +54,7 @@ def main() -> None:
     sentences.to_json(PACKAGE / sentence_roles.MODEL_FILE)
     sentence_roles.default_sentence_model.cache_clear()
     runs = [run_campaign(c, Config(cache="")) for c in campaigns]
-    model = fit_model([r.features for r in runs], names)
+    model = fit_level_model([r.features for r in runs], names)
     model.to_json(PACKAGE / levels.MODEL_FILE)
     print(sentences)
     print(model)
