@@ -111,11 +111,27 @@ def _writer(essay: Essay, unit: Unit) -> Writer:
     return Writer(essay.source, essay.author, essay.role, unit, essay.n_words, mismatch)
 
 
+_KIND = re.compile(r"^(nghị quyết|kết luận|chỉ thị|quy định)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\bsố\s*\d+\s*-\s*[A-ZĐa-zđ]+/[A-ZĐa-zđ]+", re.IGNORECASE)
+
+
 def resolution_title(text: str) -> str:
-    """The line that names the resolution ("Nghị quyết số 27-NQ/TW ..."), else the first line."""
-    lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-    named = re.compile(r"^(nghị quyết|kết luận|chỉ thị|quy định)\b.*\bsố\b", re.IGNORECASE)
-    return next((ln for ln in lines[:15] if named.match(ln)), lines[0] if lines else "")[:200]
+    """What the resolution is called: its title line ("Nghị quyết số 27-NQ/TW ..."), or the kind
+    line of an official layout ("NGHỊ QUYẾT" then its subject, the number on the "Số" line)
+    rather than the issuing body heading the page."""
+    lines = [" ".join(ln.split()) for ln in text.split("\n") if ln.strip(" *\t")]
+    head = lines[:15]
+    titled = next((ln for ln in head if _KIND.match(ln) and re.search(r"\bsố\b", ln, re.I)), "")
+    if titled:
+        return titled[:200]
+    k = next((i for i, ln in enumerate(head) if _KIND.match(ln)), None)
+    if k is None:
+        return (lines[0] if lines else "")[:200]
+    number = next((m.group() for ln in head[:k] if (m := _NUMBER.search(ln))), "")
+    subject = next((ln for ln in head[k + 1 :] if ln.lower().startswith("về ")), "")
+    number = "số " + number[2:].strip() if number else ""
+    kind = head[k].capitalize() if len(head[k].split()) <= 3 else head[k]  # "NGHỊ QUYẾT" alone
+    return " ".join(p for p in (kind, number, subject) if p)[:200]
 
 
 def check_documents(

@@ -100,3 +100,14 @@ def test_a_title_citing_the_resolution_date_is_not_the_essay_date():
     assert layout.date == ""
     assert layout.cell == "Chi bộ Khối Nội"  # a label without its colon
     assert text[layout.body_start :].lstrip().startswith("I. Nội dung")
+
+
+def test_the_resolution_title_is_its_kind_number_and_subject_not_the_issuing_body():
+    from conftest import SAMPLES
+
+    from essaycheck.pipeline import resolution_title
+
+    title = resolution_title((SAMPLES / "resolution.txt").read_text(encoding="utf-8"))
+    assert title.startswith("Nghị quyết số 27-NQ/TW về tiếp tục xây dựng"), title
+    plain = "KẾT LUẬN SỐ 21-KL/TW NGÀY 25/10/2021 CỦA HỘI NGHỊ TRUNG ƯƠNG 4\n\nI. TÌNH HÌNH"
+    assert resolution_title(plain).startswith("KẾT LUẬN SỐ 21-KL/TW")
