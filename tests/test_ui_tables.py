@@ -45,13 +45,15 @@ def _essay(i: str, author: str, unit: str, flags: tuple[str, ...] = ()) -> Essay
     )
 
 
-def _match(a: str, b: str, kind: str = "essay", source: str = "", reason: str = "") -> Match:
+def _match(
+    a: str, b: str, kind: str = "essay", source: str = "", reason: str = "", confidence: str = ""
+) -> Match:
     passages = (
         Passage(0, 10, 0, 10, 9),
         Passage(20, 90, 20, 90, 60),
         Passage(100, 130, 100, 130, 25),
     )
-    return Match(a, b, kind, 0.9, 0.8, 0.9, "shingle", passages, source, reason)
+    return Match(a, b, kind, 0.9, 0.8, 0.9, "shingle", passages, source, reason, confidence)
 
 
 @pytest.fixture
@@ -66,7 +68,13 @@ def report() -> Report:
         _essay("xa_05", "Bùi Thị Ngọc", "Ủy ban nhân dân xã Tân Lập"),
     ]
     matches = [
-        _match("bv_02", "bv_09", source="bv_02", reason="Bài bv_09 ký tên Ngô Thị Bích Thủy."),
+        _match(
+            "bv_02",
+            "bv_09",
+            source="bv_02",
+            reason="Bài bv_09 ký tên Ngô Thị Bích Thủy.",
+            confidence="cao",
+        ),
         _match("tp_01", "tp_08"),
         _match("thcs_10", "mau_1", kind="reference"),
         _match("thcs_11", "nam_2023", kind="reference"),

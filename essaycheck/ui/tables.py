@@ -43,16 +43,6 @@ ROLE_COLOURS = {
     "shared": "#e9ecef",
 }
 ROLE_ICONS = {"source": "◆", "copier": "▲", "reference": "■", "previous": "●", "shared": "◇"}
-# How far the reason behind a suspected source can be trusted, by the kind of evidence
-# (attribution.py's reasons; the weakest, the writers' own dates, asks to be verified).
-CONFIDENCE_RULES = (
-    ("ký tên", "cao"),
-    ("tự nhận là", "cao"),
-    ("số liệu, tên riêng", "khá cao"),
-    ("nhiệm vụ ghi ở đầu bài", "khá cao"),
-    ("Gần như toàn bộ", "trung bình"),
-    ("ghi ngày", "thấp"),
-)
 UNKNOWN_SOURCE = "chưa rõ bài gốc"
 # A reviewer's undo is kept in the history as a decision row whose comment starts with this
 # mark (the store's decision values are fixed); the row cancels the one it undoes.
@@ -200,13 +190,14 @@ def warning_text(roles: Sequence[str], flags: Sequence[str]) -> str:
 
 
 def confidence(m: Match) -> str:
-    """How much the suspected source of ``m`` can be trusted: ``cao``, ``khá cao``,
-    ``trung bình``, ``thấp``, or ``""`` when no source is named."""
+    """How much the suspected source of ``m`` can be trusted: ``cao`` (the text names its
+    writer: signature, role, the unit's facts), ``trung bình`` (traces: duties, a section lifted
+    whole), or ``""`` when no source is named."""
     if m.kind != "essay":
         return "cao"  # a sample or an earlier essay cannot have copied from this batch
     if not m.source:
         return ""
-    return next((level for cue, level in CONFIDENCE_RULES if cue in m.reason), "trung bình")
+    return m.confidence or "trung bình"  # set by attribution; older reports lack it
 
 
 @dataclass(frozen=True)
