@@ -230,10 +230,11 @@ def _verifier_cost(args: argparse.Namespace, sub: list) -> dict:
     """Per-pair cost of the library's verification on random pairs, extrapolated to all pairs.
 
     ``align``: the library's passage alignment (``essaycheck.align.align``, a public function)
-    on the detector's masked fingerprints; ``verify``: the detector's whole per-pair check
-    (``CopyDetector._verify``, private, so only when its signature is one we know)."""
-    import inspect
+    on the detector's masked fingerprints; ``verify``: the whole per-pair check
+    (``essaycheck.verify.verify``)."""
+    import numpy as np
 
+    from essaycheck import verify as stages
     from essaycheck.align import align
     from essaycheck.detect import CopyDetector
     from essaycheck.essay import prepare
@@ -242,7 +243,7 @@ def _verifier_cost(args: argparse.Namespace, sub: list) -> dict:
     resolution = RESOLUTION.read_text(encoding="utf-8")
     essays = prepare(sub, TokenCache(args.cache or None), args.n_jobs)
     det = CopyDetector()
-    texts = det._texts(essays, resolution, [])
+    texts, _ = stages.texts(det, essays, resolution, [])
     rng = random.Random(1)
     m, n = len(texts), args.size
     pairs = [tuple(rng.sample(range(m), 2)) for _ in range(args.verifier_pairs)]
@@ -259,26 +260,13 @@ def _verifier_cost(args: argparse.Namespace, sub: list) -> dict:
         "align_per_pair_ms": round(per_align * 1e3, 4),
         "align_time_s": round(per_align * n * (n - 1) / 2, 1),
     }
-    params = list(inspect.signature(det._verify).parameters)
-    vec = det._sentence_vectors(texts)
-    if params == ["a", "b", "vectors", "oa", "ob"] and vec is not None:
-        vectors, offsets = vec
+    stages.sentence_vectors(texts)
+    for t in texts:
+        t.shingles = np.unique(t.own_hashes)
 
-        def verify(i: int, j: int) -> object:
-            return det._verify(texts[i], texts[j], vectors, offsets[i], offsets[j])
-    elif params == ["a", "b", "shared_facts"]:
-        import numpy as np
-
-        for t in texts:
-            t.shingles = np.unique(t.fp.hashes[t.valid])
-
-        # every pair is a candidate here: let the paraphrase test run as if facts were shared
-        def verify(i: int, j: int) -> object:
-            return det._verify(texts[i], texts[j], det.paraphrase_min_sentences)
-    else:
-        out["verify_error"] = f"unknown CopyDetector._verify signature {params}"
-        out["time_s"] = out["align_time_s"]
-        return out
+    # every pair is a candidate here: let the paraphrase test run as if facts were shared
+    def verify(i: int, j: int) -> object:
+        return stages.verify(det, texts[i], texts[j], det.paraphrase_min_sentences)
     t0 = time.perf_counter()
     for i, j in pairs:
         verify(i, j)

@@ -261,11 +261,17 @@ def sentence_vectors(texts: list[Text]) -> TfidfVectorizer | None:
 
 
 def add_vectors(vec: TfidfVectorizer | None, texts: list[Text]) -> None:
-    """Sentence vectors of texts from outside the batch, in the batch's vocabulary."""
+    """Sentence vectors of texts from outside the batch, in the batch's vocabulary (one
+    ``transform`` for all: each call has a fixed cost)."""
+    docs, offsets = [], []
     for t in texts:
-        docs = _sentence_docs(t)
-        if vec is not None and docs:
-            t.own_vectors = vec.transform(docs).tocsr()[t.own_sentences]
+        offsets.append(len(docs))
+        docs.extend(_sentence_docs(t))
+    if vec is None or not docs:
+        return
+    vectors = vec.transform(docs).tocsr()
+    for t, offset in zip(texts, offsets, strict=True):
+        t.own_vectors = vectors[offset + t.own_sentences]
 
 
 def _paraphrase(det: CopyDetector, a: Text, b: Text) -> list[tuple[int, int, float]]:

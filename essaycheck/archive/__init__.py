@@ -79,6 +79,7 @@ class ArchivedEssay:
     meta: dict[str, str]
     sentences: list[list[Any]]  # [start, end, paragraph, [words]] in the normalised text
     norm_hash: str
+    norm_text: str = ""  # the normalised text as laid out (saves laying it out again)
 
     @property
     def archive_id(self) -> str:
@@ -87,7 +88,10 @@ class ArchivedEssay:
 
     def essay(self) -> Essay:
         norm = normalize(self.text)
-        norm = replace(norm, text=split_run_on(norm.text))  # as ``prepare`` lays out a body
+        if len(self.norm_text) == len(norm.text) and _text_hash(self.norm_text) == self.norm_hash:
+            norm = replace(norm, text=self.norm_text)  # what ``prepare`` made of it, kept
+        else:
+            norm = replace(norm, text=split_run_on(norm.text))  # as ``prepare`` lays out a body
         layout = parse_layout(norm.text)
         if _text_hash(norm.text) == self.norm_hash:
             sentences = tuple(
@@ -145,6 +149,7 @@ def encode_record(essay: Essay) -> bytes:
         "meta": essay.meta,
         "sentences": [[s.start, s.end, s.paragraph, list(s.words)] for s in essay.sentences],
         "norm_hash": _text_hash(essay.norm.text),
+        "norm_text": essay.norm.text,
     }
     return zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8", "surrogatepass"), 6)
 
@@ -161,7 +166,7 @@ def decode_record(key: int, campaign: str, essay_id: str, blob: bytes) -> Archiv
         meta = {str(k): str(v) for k, v in dict(data.get("meta") or {}).items()}
         return ArchivedEssay(
             key, campaign, essay_id, str(data["source"]), str(data["text"]), meta, sentences,
-            str(data["norm_hash"]),
+            str(data["norm_hash"]), str(data.get("norm_text", "")),
         )  # fmt: skip
     except (ValueError, KeyError, TypeError, zlib.error) as exc:
         raise ArchiveError(
@@ -232,6 +237,10 @@ class Archive(ABC):
 
     @abstractmethod
     def essays(self, keys: Sequence[int]) -> list[ArchivedEssay]: ...
+
+    @abstractmethod
+    def keys(self, campaign: str) -> list[int]:
+        """The essay numbers of a campaign, in the order they were added."""
 
     @abstractmethod
     def _store(self, campaign: Campaign, entries: list[Entry]) -> AddResult:

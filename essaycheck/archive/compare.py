@@ -70,6 +70,9 @@ def archive_candidates(
             like[key].append(i)
     found.n_hits = sum(len(v) for v in like.values())
 
+    # A figure or name that many essays of this batch write ("2025", the province) says
+    # nothing about copying an earlier campaign: only the batch's rare facts count here.
+    rare = [{f for f in fs if fact_stats.df.get(f, 0) <= fact_stats.rare} for fs in facts]
     kept: dict[int, list[int]] = {}
     for chunk in chunks(sorted(like), _SUMMARY_CHUNK):
         for key, summary in archive.summaries(chunk).items():
@@ -79,7 +82,7 @@ def archive_candidates(
                 if verify.worth_verifying(
                     det,
                     len(np.intersect1d(texts[i].shingles, summary.shingles, assume_unique=True)),
-                    len(facts[i] & summary.facts),
+                    len(rare[i] & summary.facts),
                 )
             ]
             if near:

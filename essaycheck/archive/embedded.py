@@ -139,6 +139,11 @@ class EmbeddedArchive(Archive):
         order = {k: i for i, k in enumerate(keys)}
         return sorted(out, key=lambda e: order[e.key])
 
+    def keys(self, campaign: str) -> list[int]:
+        with self._connect() as con:
+            sql = "SELECT key FROM essays WHERE campaign=? ORDER BY key"
+            return [r[0] for r in con.execute(sql, (campaign,))]
+
     def _store(self, campaign: Campaign, entries: list[Entry]) -> AddResult:
         skipped: list[str] = []
         with self._connect() as con:

@@ -142,6 +142,10 @@ class RedisArchive(Archive):
         rows = self._hmget(keys, ("campaign", "id", "record"))
         return [decode_record(k, c.decode(), i.decode(), rec) for k, (c, i, rec) in rows]
 
+    def keys(self, campaign: str) -> list[int]:
+        values = self.r.hvals(_k("campaign", campaign, "ids"))
+        return sorted(int(v) for v in values if int(v) > 0)
+
     def _store(self, campaign: Campaign, entries: list[Entry]) -> AddResult:
         info = json.dumps(
             {"resolution_title": campaign.resolution_title, "created": campaign.created}
