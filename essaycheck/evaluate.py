@@ -136,13 +136,17 @@ def baselines(report: Report, resolution: str) -> pd.DataFrame:
 
 
 def kappa(a: pd.Series, b: pd.Series) -> float:
-    """Quadratic weighted kappa over the four levels."""
+    """Quadratic weighted kappa over the four levels (0 when it is undefined)."""
+    if len(set(a) | set(b)) < 2:
+        return 0.0
     return float(cohen_kappa_score(a, b, weights="quadratic", labels=[0, 1, 2, 3]))
 
 
 def spearman(a: pd.Series, b: pd.Series) -> float:
-    rho = spearmanr(a, b).statistic
-    return 0.0 if np.isnan(rho) else float(rho)
+    """Rank correlation (0 when one side is constant and it is undefined)."""
+    if a.nunique() < 2 or b.nunique() < 2:
+        return 0.0
+    return float(spearmanr(a, b).statistic)
 
 
 @dataclass(frozen=True)
