@@ -171,7 +171,10 @@ def _check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     archive = None
     try:
-        archive = open_archive(args.archive) if args.archive else None
+        # A mistyped path must not pass for an empty archive: only adding creates one.
+        archive = (
+            open_archive(args.archive, create=bool(args.add_to_archive)) if args.archive else None
+        )
         report = check(
             args.inputs,
             args.resolution,

@@ -279,6 +279,9 @@ def test_add_to_archive_after_the_check(tmp_path, resolution, capsys):
         ("xa_02", "2024/xa_02", "archive", "2024"),
     }
     assert main(["check", str(folder), "--resolution", res, "--add-to-archive", "x"]) == 2
+    missing = str(tmp_path / "khong_co")  # a mistyped archive is an error, not an empty one
+    assert main(["check", str(folder), "--resolution", res, "--archive", missing, "-q"]) == 2
+    assert not (tmp_path / "khong_co").exists()
 
 
 def test_embedded_archive_is_private_and_holds_no_pickle(tmp_path, resolution):
