@@ -17,7 +17,7 @@ from importlib.resources import files
 
 import numpy as np
 
-from .fingerprint import Fingerprint
+from .fingerprint import Fingerprint, fingerprint_text
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,16 @@ def frequent_shingles(
     return frequent[spread]
 
 
+@lru_cache(maxsize=4)
+def genre_hashes(k: int) -> np.ndarray:
+    """Sorted hashes of the k-syllable shingles inside the genre's learned formulas
+    (``genre_phrases.txt``, learned across campaigns by ``scripts/learn_genre_phrases.py``)."""
+    text = files("essaycheck").joinpath("genre_phrases.txt").read_text(encoding="utf-8")
+    phrases = [ln for ln in text.splitlines() if ln.strip() and ln[0] != "#"]
+    hashes = [fingerprint_text(p, k).hashes for p in phrases]
+    return np.unique(np.concatenate(hashes)) if hashes else np.zeros(0, np.uint64)
+
+
 @lru_cache(maxsize=1)
 def _stock_pattern() -> re.Pattern[str]:
     text = files("essaycheck").joinpath("stock_phrases.txt").read_text(encoding="utf-8")
@@ -114,6 +124,10 @@ def exclusions(
         with_digit = np.convolve(fp.digits.astype(np.int32), np.ones(k, np.int32), "valid") > 0
     common = cover(np.isin(fp.hashes, frequent) & ~with_digit[: len(fp.hashes)], fp.n_tokens, k)
     boiler = stock_phrase_mask(fp, text)
+    # the genre's formulas, however long the run: writers of other campaigns all use them
+    boiler |= cover(
+        np.isin(fp.hashes, genre_hashes(k)) & ~with_digit[: len(fp.hashes)], fp.n_tokens, k
+    )
     for a, b in runs(common):
         if b - a <= max_boilerplate_run:
             boiler[a:b] = True

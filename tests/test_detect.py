@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from importlib.resources import files
 
+import numpy as np
 import pytest
 from conftest import SAMPLES, source_text
 
@@ -229,3 +231,34 @@ def test_threshold_is_honoured(make_essays, resolution_text, threshold):
         make_essays, resolution_text, texts, threshold=threshold, min_section_words=10**6
     )
     assert all(m.score >= threshold for m in det.matches_)
+
+
+def test_essays_sharing_only_the_genres_formulas_are_not_a_copy(make_essays, resolution_text):
+    """Two essays whose shared text is the genre's learned formulas (closing formulas, ritual
+    sentences, slogans), however long, with nothing of a writer's own: no match, even at a low
+    threshold, while the same shared paragraph of ordinary prose is a copy."""
+    from essaycheck.boilerplate import genre_hashes
+    from essaycheck.fingerprint import fingerprint_text
+
+    lines = files("essaycheck").joinpath("genre_phrases.txt").read_text("utf-8").splitlines()
+    phrases = [ln for ln in lines if ln and not ln.startswith("#") and len(ln.split()) >= 8]
+    formulas = ". ".join(p.capitalize() for p in phrases[:: max(1, len(phrases) // 12)][:12])
+    assert np.isin(fingerprint_text(formulas, 5).hashes, genre_hashes(5)).mean() > 0.6
+    texts = honest_texts() | {
+        "one": body("thcs_03") + "\n" + formulas + ".",
+        "two": body("cty_03") + "\n" + formulas + ".",
+    }
+    det, essays = detect(make_essays, resolution_text, texts, threshold=0.05, min_match_words=5)
+    assert frozenset(("one", "two")) not in pairs(det)
+    # the formulas are boilerplate for the copy profile, not merely too short to count
+    one = next(e for e in essays if e.id == "one")
+    start = one.text.index(formulas[:40])
+    covered = sum(
+        max(0, min(b, start + len(formulas)) - max(a, start))
+        for a, b in det.highlights_["one"]["boilerplate"]
+    )
+    assert covered > 0.6 * len(formulas)
+    prose = "\n".join(paragraphs(body("xa_02"))[:3])
+    texts |= {"one": body("thcs_03") + "\n" + prose, "two": body("cty_03") + "\n" + prose}
+    det, _ = detect(make_essays, resolution_text, texts)
+    assert frozenset(("one", "two")) in pairs(det)
