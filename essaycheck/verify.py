@@ -208,9 +208,22 @@ def own_words(t: Text, resolution_words: set[str]) -> set[str]:
     return {w for w in words if not all(s in resolution_words for s in w.split())}
 
 
+# "Rare" is 5% of the texts, but never more than this many: in a province-sized batch, or in an
+# archive of them, a compound 500 writers use is no trace of one essay. Batches of up to 400
+# texts are unaffected.
+MAX_RARE = 20
+# A figure more than this many texts hold (a year, "100%") is no fact either; no batch of up to
+# this many texts is affected.
+COMMON_FIGURE = 100
+
+
 def rare_facts(words: set[str], df: dict[str, int], rare: int) -> set[str]:
     """Figures, and word compounds in at most ``rare`` texts."""
-    return {w for w in words if any(c.isdigit() for c in w) or (" " in w and df[w] <= rare)}
+    return {
+        w
+        for w in words
+        if (any(c.isdigit() for c in w) and df[w] <= COMMON_FIGURE) or (" " in w and df[w] <= rare)
+    }
 
 
 @dataclass(frozen=True)
@@ -233,7 +246,7 @@ def facts(texts: list[Text], resolution_words: set[str]) -> tuple[list[set[str]]
     for words in own:
         for w in words:
             df[w] = df.get(w, 0) + 1
-    rare = max(2, math.ceil(0.05 * len(texts)))
+    rare = max(2, min(math.ceil(0.05 * len(texts)), MAX_RARE))
     return [rare_facts(ws, df, rare) for ws in own], FactStats(df, rare)
 
 
