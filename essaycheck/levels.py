@@ -12,7 +12,6 @@ nothing is unpickled, and a reader can see every weight.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -22,6 +21,8 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit
+
+from . import json_model
 
 MODEL_FILE = "relevance_model.json"
 
@@ -87,23 +88,11 @@ class LevelModel:
         )
 
     def to_json(self, path: str | Path) -> None:
-        data = {
-            "features": list(self.features),
-            "weights": list(self.weights),
-            "cutpoints": list(self.cutpoints),
-            "trained_on": list(self.trained_on),
-        }
-        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        json_model.save(self, path)
 
     @classmethod
     def from_json(cls, text: str) -> LevelModel:
-        data = json.loads(text)
-        return cls(
-            tuple(data["features"]),
-            tuple(float(w) for w in data["weights"]),
-            tuple(float(c) for c in data["cutpoints"]),  # type: ignore[arg-type]
-            tuple(data.get("trained_on", ())),
-        )
+        return json_model.load(cls, text)
 
 
 @cache

@@ -11,7 +11,6 @@ campaigns (``sentences.csv``) and shipped as JSON: its weights are readable, not
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 from scipy.special import softmax
+
+from . import json_model
 
 MODEL_FILE = "sentence_model.json"
 CONCRETE = frozenset({"unit_fact", "link", "own_duty", "commitment", "proposal"})
@@ -89,23 +90,11 @@ class SentenceModel:
         )
 
     def to_json(self, path: str | Path) -> None:
-        data = {
-            "features": list(self.features),
-            "coef": list(self.coef),
-            "intercept": self.intercept,
-            "trained_on": list(self.trained_on),
-        }
-        Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        json_model.save(self, path)
 
     @classmethod
     def from_json(cls, text: str) -> SentenceModel:
-        data = json.loads(text)
-        return cls(
-            tuple(data["features"]),
-            tuple(tuple(float(c) for c in row) for row in data["coef"]),
-            tuple(float(b) for b in data["intercept"]),
-            tuple(data.get("trained_on", ())),
-        )
+        return json_model.load(cls, text)
 
 
 @cache
