@@ -127,7 +127,7 @@ def fill(args: argparse.Namespace) -> dict:
             if args.real_fill:
                 from essaycheck.essay import prepare
 
-                essays = prepare(docs, TokenCache(None), args.n_jobs)
+                essays = prepare(docs, TokenCache(args.token_cache or None), args.n_jobs)
             else:
                 essays = _prepare_fast(docs)
             prep = time.perf_counter() - t0
@@ -252,6 +252,7 @@ def main() -> None:
     p.add_argument("--n-jobs", type=int, default=None)
     p.add_argument("--real-fill", action="store_true", help="segment filler with underthesea")
     p.add_argument("--skip-fill", action="store_true")
+    p.add_argument("--token-cache", help="a token cache file for the filler (re-runs)")
     p.add_argument("--fill-from", help="copy the campaigns of this archive instead")
     p.add_argument("--compare-add", type=int, default=0)
     p.add_argument("--out", default=str(HERE / "archive_results.json"))

@@ -186,6 +186,8 @@ class CopyDetector(BaseEstimator):
         if archive is not None:
             from .archive.compare import archive_candidates
 
+            timings["verify"] = time.perf_counter() - t0  # the batch's share so far
+            t0 = time.perf_counter()
             found = archive_candidates(
                 self, archive, texts, facts, sketches, ctx, fact_stats, resolution_words
             )
