@@ -102,7 +102,14 @@ class RedisArchive(Archive):
             config["unix_socket_path"] = config.pop("path")
         self._index = CandidateIndex(
             self.params,
-            {"type": "redis", "redis": config, "basename": _k("lsh", "")},
+            # Buffered inserts as plain pipelines: every command is idempotent (HSET, SADD),
+            # so MULTI/EXEC around each flush would only cost time.
+            {
+                "type": "redis",
+                "redis": config,
+                "redis_buffer": {"transaction": False},
+                "basename": _k("lsh", ""),
+            },
         )
 
     @property
