@@ -98,3 +98,10 @@ def test_a_check_in_the_app_is_compared_with_the_archive(env, monkeypatch):
     assert found == [("xa_05", "NQ27 năm 2023/xa_05", "NQ27 năm 2023")]
     xa_05 = (SAMPLES / "batch" / "xa_05.txt").read_text(encoding="utf-8")
     assert report.texts["NQ27 năm 2023/xa_05"] == xa_05  # kept with the batch, side by side
+    at.sidebar.radio(key="page").set_value("pairs").run()  # the pair, side by side
+    assert not at.exception, at.exception
+    index = next(i for i, m in enumerate(report.matches) if m.kind == "archive")
+    at.selectbox(key="pair_index").set_value(index).run()
+    assert not at.exception, at.exception
+    shown = " ".join(str(x.value) for x in [*at.markdown, *at.caption])
+    assert "bài đợt 'NQ27 năm 2023' trong kho" in shown
