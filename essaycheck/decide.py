@@ -158,8 +158,9 @@ def mask(t: TextBasis, token_runs: Runs) -> np.ndarray:
 
 
 def _section(match: Match) -> int:
-    """Words of the longest passage copied word for word (a section lifted into a long essay)."""
-    return max((p.n_words for p in match.passages if p.method == "shingle"), default=0)
+    """Words copied word for word, in passages of at least 8 words (a section lifted into a
+    long essay of one's own, lightly edited into pieces)."""
+    return sum(p.n_words for p in match.passages if p.method == "shingle")
 
 
 def decide(det: CopyDetector, analysis: Analysis) -> None:

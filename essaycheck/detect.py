@@ -70,8 +70,8 @@ class CopyDetector(BaseEstimator):
     threshold: a pair is a copy when the larger of its two coverages reaches this share (honest
         essays of one unit share its figures and facts: up to 0.41 on the labelled campaigns,
         copies from 0.58 up)...
-    min_section_words: ... or when one passage of at least this many words is copied word for
-        word (a section lifted into a long essay of one's own);
+    min_section_words: ... or when at least this many words are copied word for word (a
+        section lifted into a long essay of one's own; honest pairs of one unit share up to 68);
     min_match_words: ... and at least this many own words are matched.
     shingle_size: syllables per shingle.
     num_perm, lsh_threshold, window, window_threshold, min_window_hits, fact_threshold:
@@ -93,7 +93,7 @@ class CopyDetector(BaseEstimator):
     def __init__(
         self,
         threshold: float = 0.5,
-        min_section_words: int = 80,
+        min_section_words: int = 100,
         min_match_words: int = 40,
         shingle_size: int = 5,
         num_perm: int = 128,
