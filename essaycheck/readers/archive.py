@@ -52,7 +52,9 @@ def unsafe_reason(info: zipfile.ZipInfo, name: str) -> str | None:
     """Why a member must not be read, in Vietnamese, or None if it is safe."""
     if name.startswith(("/", "\\")):
         return "đường dẫn tuyệt đối"
-    if re.match(r"^[A-Za-z]:", name):
+    # a drive letter, also behind "./" segments that are dropped when the name is joined
+    parts = [p for p in re.split(r"[\\/]", name) if p not in ("", ".")]
+    if any(re.match(r"^[A-Za-z]:", p) for p in parts[:1]):
         return "có tên ổ đĩa"
     if ".." in re.split(r"[\\/]", name):
         return "chứa '..'"
