@@ -81,6 +81,7 @@ def _score(shared: tuple, essay_id: str) -> RelevanceScore | str:
 
 
 MIN_BODY_WORDS = 20  # fewer words after the header is no essay to compare or score
+_SURELY_A_BODY = 15 * MIN_BODY_WORDS
 _WORDS = re.compile(r"\w*[^\W\d_]\w*")
 
 
@@ -88,6 +89,11 @@ def screen(documents: Sequence[Document]) -> tuple[list[Document], list[ReadErro
     """The documents with a body to check, and an error entry for each one without."""
     kept, errors = [], []
     for d in documents:
+        # No header holds this many words: a long text has a body, no need to lay it out here
+        # (prepare does, once).
+        if len(_WORDS.findall(d.text)) >= _SURELY_A_BODY:
+            kept.append(d)
+            continue
         norm = split_run_on(normalize(d.text).text)
         layout = parse_layout(norm)
         n = len(_WORDS.findall(norm[layout.body_start : layout.body_end]))

@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -321,15 +322,9 @@ class RelevanceScorer(BaseEstimator):
             [[w for ws in res_sentences for w in ws]]
         )
         # A profile as close to the studied resolution as its own text is that resolution.
-        keep = [
-            i
-            for i, e in enumerate(others)
-            if (
-                self.vectorizer_.transform([[w for s in e.sentences for w in s.words]])
-                @ self.resolution_vector_.T
-            )[0, 0]
-            < 0.35
-        ]
+        whole = [[w for s in e.sentences for w in s.words] for e in others] or [["_"]]
+        closeness = (self.vectorizer_.transform(whole) @ self.resolution_vector_.T).toarray()
+        keep = [i for i in range(len(others)) if closeness[i, 0] < 0.35]
         kept = [[w for w in s.words if is_word(w)] for i in keep for s in others[i].sentences]
         self.other_matrix_ = self.vectorizer_.transform(kept or [["_"]])
         self.resolution_words_ = {w for ws in res_sentences for w in ws}
@@ -650,14 +645,23 @@ def gated(components: dict[str, float]) -> dict[str, float]:
     return {c: gate * components.get(c, 0.0) for c in CONTENT}
 
 
-def _other_resolutions(studied: set[str]) -> list[Essay]:
-    """The known resolutions' profiles as essays, the studied one left out by identifier."""
+@cache
+def _known_resolution_essays() -> tuple[Essay, ...]:
+    """The known resolutions' profiles, segmented once per process."""
     docs = [
         Document(f"other_{i}", "resolutions.txt", p.text)
         for i, p in enumerate(known_resolutions())
+    ]
+    return tuple(prepare(docs, None, whole=True)) if docs else ()
+
+
+def _other_resolutions(studied: set[str]) -> list[Essay]:
+    """The known resolutions' profiles as essays, the studied one left out by identifier."""
+    return [
+        e
+        for p, e in zip(known_resolutions(), _known_resolution_essays(), strict=True)
         if not same_ids(p.ids, studied)
     ]
-    return prepare(docs, None, whole=True) if docs else []
 
 
 def _missing(
