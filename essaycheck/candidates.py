@@ -10,8 +10,10 @@ Three indexes (datasketch ``MinHashLSH``), each a sketch of what a copy keeps:
 :class:`CandidateIndex` is the one index of the library: a batch fills one in memory (datasketch's
 dict storage) and queries it with its own texts; an archive keeps one in Redis (datasketch's Redis
 storage) or in segment files (:mod:`essaycheck.archive.segments`) and is queried with the texts
-of a new batch. The keys are bytes (``b"12"`` for a text, ``b"12:3"`` for its fourth window), as
-Redis storage needs them, and never pickled.
+of a new batch. Keys are decimal integers as bytes (``b"12"`` for text 12, ``b"12582915"`` =
+12 × 2²⁰ + 3 for its fourth window), never pickled; band hashes are 8-byte digests. Both keep a
+Redis archive small: Redis stores a set of integers as a compact intset, and every bucket's name
+and its entry in the band table carry the band hash.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
+from hashlib import blake2b
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,7 @@ from .fingerprint import minhash, token_hash
 
 KINDS = ("full", "window", "fact")
 MIN_FACTS = 3  # fewer rare facts than this say nothing about a paraphrase
+WINDOW_SPAN = 1 << 20  # window keys are text × span + window: a text has fewer windows
 _QUERY_CHUNK = 2000  # sketches looked up together (one Redis pipeline per band and chunk)
 
 
@@ -77,7 +81,7 @@ def sketch(own: np.ndarray, facts: Iterable[str], params: IndexParams) -> Sketch
     if len(own):
         out.full = minhash(own, params.num_perm)
     step = max(1, params.window // 2)
-    for start in range(0, max(1, len(own) - step), step):
+    for start in range(0, min(max(1, len(own) - step), WINDOW_SPAN * step), step):
         chunk = own[start : start + params.window]
         if len(chunk) >= params.window // 2:
             out.windows.append(minhash(chunk, params.window_perm))
@@ -92,12 +96,18 @@ def text_key(n: int) -> bytes:
 
 
 def window_key(n: int, w: int) -> bytes:
-    return f"{n}:{w}".encode()
+    return str(n * WINDOW_SPAN + w).encode()
 
 
-def key_text(key: bytes) -> int:
-    """The text number of a text or window key."""
-    return int(key.split(b":", 1)[0])
+def window_of(key: bytes) -> tuple[int, int]:
+    """(text number, window) of a window key."""
+    return divmod(int(key), WINDOW_SPAN)
+
+
+def band_digest(band: bytes) -> bytes:
+    """datasketch's band bytes (``r`` 32-bit values) as an 8-byte digest: the band hash every
+    storage keys its buckets by (collisions: ~1 in 2⁶⁴ per pair of bands)."""
+    return blake2b(band, digest_size=8).digest()
 
 
 @dataclass
@@ -136,10 +146,15 @@ class CandidateIndex:
         base = config.get("basename", b"")
         self.lsh: dict[str, MinHashLSH] = {}
         for kind, (threshold, perm) in params.lsh_settings().items():
-            cfg = {**config, "basename": base + kind.encode()} if base else config
+            # Two letters of the kind: Redis repeats the name in every bucket's key and entry.
+            cfg = {**config, "basename": base + kind[:2].encode()} if base else config
             # Keys are bytes, never pickled (a pickle read back from a shared Redis runs code).
             self.lsh[kind] = MinHashLSH(
-                threshold=threshold, num_perm=perm, storage_config=cfg, prepickle=False
+                threshold=threshold,
+                num_perm=perm,
+                storage_config=cfg,
+                prepickle=False,
+                hashfunc=band_digest,
             )
             if attach is not None:
                 attach(kind, self.lsh[kind])
@@ -202,11 +217,11 @@ class CandidateIndex:
             where = [i for i, s in enumerate(sketches) if getattr(s, kind) is not None]
             found = self._lookup(kind, [getattr(sketches[i], kind) for i in where])
             for i, keys in zip(where, found, strict=True):
-                hits[i].texts.update(key_text(k) for k in keys)
+                hits[i].texts.update(int(k) for k in keys)
         owner = [i for i, s in enumerate(sketches) for _ in s.windows]
         found = self._lookup("window", [m for s in sketches for m in s.windows])
         for i, keys in zip(owner, found, strict=True):
-            hits[i].windows.update(key_text(k) for k in keys)
+            hits[i].windows.update(int(k) // WINDOW_SPAN for k in keys)
         return hits
 
 

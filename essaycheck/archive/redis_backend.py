@@ -11,7 +11,8 @@ next to it, under the ``essaycheck:`` prefix:
     essaycheck:campaign:NAME:ids      essay id -> essay number (HSETNX: one writer wins an id)
     essaycheck:campaign:NAME:res      the campaign's resolution text
     essaycheck:essay:N                campaign, id, info, shingles, facts, record
-    essaycheck:lsh:*                  datasketch's band tables and key tables
+    ec:fu* ec:wi* ec:fa*              datasketch's band tables and key tables (a short prefix:
+                                      every bucket's key and entry repeats it)
 
 Two reviewers adding at once: ids are claimed with HSETNX, numbers reserved with INCRBY, records
 written before their index entries (a check never finds a key without its essay), so nothing is
@@ -27,7 +28,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ..candidates import CandidateIndex
 from . import (
-    FORMAT,
     AddResult,
     Archive,
     ArchivedEssay,
@@ -42,6 +42,9 @@ from . import (
 )
 
 PREFIX = b"essaycheck:"
+INDEX_PREFIX = b"ec:"
+# 2: integer window keys and 8-byte band digests (an archive of 1 is half again as large).
+FORMAT = "essaycheck-redis-2"
 
 
 def _redis() -> Any:
@@ -108,7 +111,7 @@ class RedisArchive(Archive):
                 "type": "redis",
                 "redis": config,
                 "redis_buffer": {"transaction": False},
-                "basename": _k("lsh", ""),
+                "basename": INDEX_PREFIX,
             },
         )
 

@@ -3,7 +3,7 @@
 A :class:`~essaycheck.candidates.CandidateIndex` is datasketch's ``MinHashLSH``; here its band
 tables are :class:`SegmentTable` views on a :class:`SegmentStore` (datasketch builds storage by
 ``type`` only, so they are attached after construction). Every added batch writes one immutable
-segment: per band table, the band hashes (a 64-bit digest of datasketch's band bytes) sorted,
+segment: per band table, the band hashes (the index's 8-byte band digests, as integers) sorted,
 with the essay number and window of each entry. A look-up is a binary search in each segment,
 for a whole batch of queries at once, on memory-mapped arrays: memory stays small whatever the
 archive's size. Removing a campaign deletes its segments; nothing is rewritten.
@@ -13,7 +13,6 @@ Files are plain ``.npy`` read with ``allow_pickle=False``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -25,15 +24,15 @@ import numpy as np
 from datasketch import MinHashLSH
 from datasketch.storage import OrderedStorage, UnorderedStorage
 
-from ..candidates import key_text
+from ..candidates import text_key, window_key, window_of
 from ..private import FILE_MODE, private_dir
 
 _ARRAYS = ("offsets", "h", "n", "w")
 
 
-def band_hash(band: bytes) -> int:
-    """A 64-bit digest of datasketch's band bytes (8 or more bytes: ``r`` 32-bit values)."""
-    return int.from_bytes(hashlib.blake2b(band, digest_size=8).digest(), "little")
+def band_hash(digest: bytes) -> int:
+    """The index's band digest (:func:`~essaycheck.candidates.band_digest`) as stored."""
+    return int.from_bytes(digest, "little")
 
 
 class Segment:
@@ -61,22 +60,21 @@ class Segment:
         for q in np.nonzero(right > left)[0]:
             rows = slice(lo + int(left[q]), lo + int(right[q]))
             keys = [
-                f"{n}:{w}".encode() if w >= 0 else str(n).encode()
+                window_key(n, w) if w >= 0 else text_key(n)
                 for n, w in zip(self.n[rows].tolist(), self.w[rows].tolist(), strict=True)
             ]
             out.append((int(q), keys))
         return out
 
 
-def write_segment(folder: Path, n_tables: int, rows: list[tuple[int, int, bytes]]) -> None:
-    """Write ``rows`` (table, band hash, key) as a segment in the new folder ``folder``."""
-    t = np.fromiter((r[0] for r in rows), dtype=np.int32, count=len(rows))
-    h = np.fromiter((r[1] for r in rows), dtype=np.uint64, count=len(rows))
-    n = np.fromiter((key_text(r[2]) for r in rows), dtype=np.int64, count=len(rows))
-    w = np.fromiter(
-        (int(r[2].split(b":", 1)[1]) if b":" in r[2] else -1 for r in rows),
-        dtype=np.int32,
-        count=len(rows),
+Row = tuple[int, int, int, int]  # table, band hash, essay number, window (-1: none)
+
+
+def write_segment(folder: Path, n_tables: int, rows: list[Row]) -> None:
+    """Write ``rows`` as a segment in the new folder ``folder``."""
+    t, h, n, w = (
+        np.fromiter((r[i] for r in rows), dtype=d, count=len(rows))
+        for i, d in enumerate((np.int32, np.uint64, np.int64, np.int32))
     )
     order = np.lexsort((h, t))
     offsets = np.searchsorted(t[order], np.arange(n_tables + 1), "left").astype(np.int64)
@@ -96,7 +94,7 @@ class SegmentStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.tables: dict[bytes, int] = {}  # datasketch table name -> table number
-        self.pending: list[tuple[int, int, bytes]] = []
+        self.pending: list[Row] = []
         self._open: dict[str, Segment] = {}
         self.names: list[str] = []  # the segments to read (set from the archive's database)
 
@@ -150,7 +148,8 @@ class SegmentStore:
     def attach(self, kind: str, lsh: MinHashLSH) -> None:
         """Replace ``lsh``'s band tables and key table by views on this store."""
         lsh.hashtables = [
-            SegmentTable(self, self.table(f"{kind}_{i}".encode())) for i in range(lsh.b)
+            SegmentTable(self, self.table(f"{kind}_{i}".encode()), kind == "window")
+            for i in range(lsh.b)
         ]
         lsh.keys = NoKeys()
 
@@ -159,9 +158,10 @@ class SegmentTable(UnorderedStorage):
     """One band table of one index: datasketch's storage interface on a :class:`SegmentStore`.
     Inserts are collected for the next segment; removal is by whole segments."""
 
-    def __init__(self, store: SegmentStore, table: int) -> None:
+    def __init__(self, store: SegmentStore, table: int, windows: bool) -> None:
         self.store = store
         self.t = table
+        self.windows = windows
 
     def get(self, key: bytes) -> set[bytes]:
         return self.store.lookup(self.t, [key])[0]
@@ -171,7 +171,9 @@ class SegmentTable(UnorderedStorage):
 
     def insert(self, key: bytes, *vals: bytes, **kwargs: Any) -> None:
         h = band_hash(key)
-        self.store.pending.extend((self.t, h, v) for v in vals)
+        for v in vals:
+            n, w = window_of(v) if self.windows else (int(v), -1)
+            self.store.pending.append((self.t, h, n, w))
 
     def remove(self, *keys: Any, **kwargs: Any) -> None:
         raise NotImplementedError("segments are removed whole, with their campaign")
