@@ -130,9 +130,7 @@ def campaign_table(
             row |= {
                 "loco_spearman": held.spearman,
                 "loco_qwk": held.kappa,
-                "loco_trap_max_level": (
-                    int(held.traps.level.max()) if len(held.traps) else np.nan
-                ),
+                "loco_trap_max_level": (int(held.traps.level.max()) if len(held.traps) else np.nan),
             }
         rows.append(row)
     table = pd.DataFrame(rows).set_index("campaign")

@@ -200,10 +200,7 @@ class CopyDetector(BaseEstimator):
             t0 = time.perf_counter()
         # A unit the caller could not resolve stays unknown ("") rather than its header's
         # spelling: two spellings of one unit must not look like two units.
-        unit_of = {
-            t.essay.id: fold(units.get(t.essay.id, t.essay.unit))
-            for t in texts
-        }
+        unit_of = {t.essay.id: fold(units.get(t.essay.id, t.essay.unit)) for t in texts}
         unit_facts: dict[str, Counter[str]] = {}
         for t, f in zip(texts[:n_batch], facts, strict=False):
             if not t.is_reference:

@@ -649,8 +649,7 @@ def gated(components: dict[str, float]) -> dict[str, float]:
 def _known_resolution_essays() -> tuple[Essay, ...]:
     """The known resolutions' profiles, segmented once per process."""
     docs = [
-        Document(f"other_{i}", "resolutions.txt", p.text)
-        for i, p in enumerate(known_resolutions())
+        Document(f"other_{i}", "resolutions.txt", p.text) for i, p in enumerate(known_resolutions())
     ]
     return tuple(prepare(docs, None, whole=True)) if docs else ()
 

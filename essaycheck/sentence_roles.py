@@ -33,6 +33,7 @@ def sentence_class(role: str) -> str:
     """The class of a labelled sentence role (``sentences.csv``)."""
     return "concrete" if role in CONCRETE else "generic" if role in GENERIC else "boilerplate"
 
+
 FEATURES = (
     "figures",  # figures that are not the resolution's (at most 3, scaled to 0-1)
     "names",  # proper names that are not the resolution's or national bodies
