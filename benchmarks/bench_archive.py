@@ -18,8 +18,9 @@
    writer, half under another writer's header. ``check_documents(..., archive=...)`` in a fresh
    subprocess: total time and stages, peak memory of the process tree (PSS), archive candidates,
    recall of the planted archive pairs and whether each reason tells own reuse from another's.
-3. **compare-add**: adding ``N`` essays to an empty archive vs checking the same ``N`` essays
-   (both from cold caches, real segmentation), each in a fresh subprocess.
+3. **compare-add**: adding ``N`` essays to an empty archive (a temporary folder, or the
+   ``--backend`` Redis database, which must be empty) vs checking the same ``N`` essays (both
+   from cold caches, real segmentation), each in a fresh subprocess.
 
 Not a test: pytest does not collect this folder. Results go to ``--out`` (JSON).
 """
@@ -218,16 +219,20 @@ def compare_add(args: argparse.Namespace) -> dict:
     resolution = RESOLUTION.read_text(encoding="utf-8")
     folder = Path(tempfile.mkdtemp())
     config = Config(cache=str(folder / "tokens.sqlite"), n_jobs=args.n_jobs)
+    redis = args.backend.startswith("redis://")
     t0 = time.perf_counter()
     with _PssSampler() as pss:
         if args.mode == "add":
-            with open_archive(str(folder / "kho")) as archive:
+            with open_archive(args.backend if redis else str(folder / "kho")) as archive:
+                if redis and archive.campaigns():
+                    raise SystemExit(f"{args.backend} is not empty: give an empty database")
                 archive.add("synth", resolution, docs, config.token_cache(), args.n_jobs)
         else:
             check_documents(docs, resolution, config=config)
     total = time.perf_counter() - t0
     shutil.rmtree(folder, ignore_errors=True)
     return {"mode": args.mode, "n": len(docs), "total_s": round(total, 1),
+            "backend": "redis" if redis else "embedded",
             "peak_pss_tree_mb": round(pss.peak, 1)}  # fmt: skip
 
 
@@ -283,8 +288,8 @@ def main() -> None:
     print(json.dumps(results, ensure_ascii=False, indent=1))
     out = Path(args.out)
     old = json.loads(out.read_text()) if out.exists() else {}
-    key = "compare_add" if args.compare_add else re.sub(r"://.*", "", args.backend)
-    key = key if key in ("compare_add", "redis") else "embedded"
+    key = "redis" if args.backend.startswith("redis://") else "embedded"
+    key = f"compare_add_{key}" if args.compare_add else key
     old[f"{key}_{args.archive_size if not args.compare_add else args.compare_add}"] = results
     out.write_text(json.dumps(old, ensure_ascii=False, indent=1))
 
