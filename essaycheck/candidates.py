@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from typing import Any
@@ -179,20 +179,6 @@ class CandidateIndex:
             for kind, key, m in self._entries(items):
                 # Keys are new numbers: the duplicate check would cost a look-up each.
                 sessions[kind].insert(key, m, check_duplication=False)
-
-    def remove(self, items: Iterable[tuple[int, int]]) -> None:
-        """Remove texts given as (number, number of windows)."""
-        with ExitStack() as stack:
-            sessions = {
-                kind: stack.enter_context(lsh.deletion_session()) for kind, lsh in self.lsh.items()
-            }
-            for n, n_windows in items:
-                for kind, key in [("full", text_key(n)), ("fact", text_key(n))] + [
-                    ("window", window_key(n, w)) for w in range(n_windows)
-                ]:
-                    # A text too short for a sketch of this kind has no such key.
-                    with suppress(ValueError):
-                        sessions[kind].remove(key)
 
     # -- looking up ----------------------------------------------------------------------------
     def _lookup(self, kind: str, sketches: Sequence[MinHash]) -> list[set[bytes]]:

@@ -207,6 +207,30 @@ def test_one_index_code_on_memory_segments_and_redis(tmp_path, redis_url, make_e
     assert hits[0][0].candidates(params.min_window_hits) >= {0, 1, 3, 4, 5}
 
 
+def test_redis_removal_frees_the_index_and_keeps_the_rest(redis_url, resolution):
+    """Removing a campaign leaves no bucket, band-table entry or key list behind (Redis memory
+    is what a shared archive runs out of), and the other campaign is still found."""
+    import redis
+
+    url = _flushed(redis_url)
+    with open_archive(url) as archive, redis.Redis.from_url(url) as client:
+        archive.add("2022", resolution, [_doc(i) for i in OLD[:2]])
+        index_keys = {k for k in client.scan_iter(match=b"ec:*")}
+        tables = {k: client.hlen(k) for k in index_keys if client.type(k) == b"hash"}
+        archive.add("2023", resolution, [_doc(i) for i in OLD[2:]])
+        window_bucket = next(
+            k for k in client.scan_iter(match=b"ec:wi_bucket_*") if client.type(k) == b"set"
+        )
+        assert client.object("encoding", window_bucket) == b"intset"  # integer keys: compact
+        assert archive.remove("2023") == len(OLD) - 2
+        assert {k for k in client.scan_iter(match=b"ec:*")} == index_keys
+        assert {k: client.hlen(k) for k in tables} == tables
+        report = _check([_doc("thcs_01"), _doc("bv_01")], resolution, archive)
+    assert {(m.a, m.b) for m in report.matches if m.kind == "archive"} == {
+        ("thcs_01", "2022/thcs_01")
+    }
+
+
 def _add_worker(spec, campaign, resolution, texts, barrier):
     barrier.wait(30)
     with open_archive(spec) as archive:

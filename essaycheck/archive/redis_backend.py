@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..candidates import CandidateIndex
+from ..candidates import CandidateIndex, text_key, window_key
 from . import (
     AddResult,
     Archive,
@@ -199,12 +199,49 @@ class RedisArchive(Archive):
         keys = [int(v) for v in self.r.hvals(ids) if int(v) > 0]
         infos = self._hmget(keys, ("info",))
         self.r.hdel(_k("campaigns"), campaign)  # listed no more, before anything is removed
-        self._index.remove((k, int(json.loads(v[0])["n_windows"])) for k, v in infos)
+        self._unindex([(k, int(json.loads(v[0])["n_windows"])) for k, v in infos])
         for chunk in chunks(keys, 1000):
             self.r.delete(*[_k("essay", k) for k in chunk])
         self.r.delete(ids, _k("campaign", campaign, "res"))
         self.r.incr(_k("version"))
         return len(keys)
+
+    def _unindex(self, items: list[tuple[int, int]]) -> None:
+        """Remove texts given as (number, number of windows) from the index, pipelined.
+
+        datasketch's buffered removal leaves each emptied bucket's entry in its band table (it
+        asks whether the bucket is empty before its SREM has run: a third of the index's memory
+        never freed) and unbuffered removal is a round trip per bucket; so: the band hashes of
+        every key from datasketch's key table, SREM from every bucket, then HDEL the entries of
+        the buckets left empty. Look-ups read buckets, never band tables, so a bucket refilled
+        by another reviewer between the two steps is still found."""
+        for kind, lsh in self._index.lsh.items():
+            if kind == "window":
+                keys = [window_key(n, w) for n, count in items for w in range(count)]
+            else:
+                keys = [text_key(n) for n, _ in items]
+            for chunk in chunks(keys, 2000):
+                bands = lsh.keys.getmany(*chunk)  # each key's band hashes, table by table
+                touched = [
+                    (table, h, key)
+                    for key, hs in zip(chunk, bands, strict=True)
+                    for h, table in zip(hs, lsh.hashtables, strict=False)
+                ]
+                pipe = self.r.pipeline(transaction=False)
+                for table, h, key in touched:
+                    pipe.srem(table.redis_key(h), key)
+                pipe.execute()
+                pipe = self.r.pipeline(transaction=False)
+                for table, h, _ in touched:
+                    pipe.exists(table.redis_key(h))
+                pipe2 = self.r.pipeline(transaction=False)
+                for (table, h, _), left in zip(touched, pipe.execute(), strict=True):
+                    if not left:
+                        pipe2.hdel(table._name, h)  # the band table's entry
+                pipe2.execute()
+                found = [k for k, hs in zip(chunk, bands, strict=True) if hs]
+                if found:  # a text too short for a sketch of this kind has no key
+                    lsh.keys.remove(*found)
 
     def memory(self) -> int:
         """Bytes Redis uses (the whole database, index and essays)."""
