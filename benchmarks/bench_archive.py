@@ -8,11 +8,13 @@
 1. **fill**: an archive of ``--archive-size`` synthetic essays (``synth.make_batch`` in chunks
    of ``--chunk``, one campaign per chunk, seeds 1, 2, …), added with ``Archive.add_essays``:
    time per chunk, size on disk (embedded) or Redis memory. Word segmentation of 200,000 essays
-   alone takes about an hour on two cores, so with ``--fast-fill`` (the default) the filler
-   essays are segmented by pairing syllables instead of underthesea: every other stage (layout,
-   sentences, fingerprints, facts from the pairs, sketches, records, index) is the real one, and
-   pairs of syllables make more rare "words" than underthesea does, so more fact candidates:
-   the check below is not flattered. ``--real-fill`` segments them with underthesea.
+   with underthesea takes one to two hours on two cores, so by default the filler essays are
+   segmented by pairing syllables: shingles are syllable k-grams, so every sketch, index entry
+   and shingle bound is the one a real segmentation gives; only word-based facts and the stored
+   sentences differ, and pairs of syllables make more rare "words" than underthesea does, so
+   more fact candidates: the check below is not flattered. ``--real-fill`` segments them with
+   underthesea (a run may mix both: the fill resumes where an archive stopped). ``--fill-from
+   ARCHIVE`` copies another archive's campaigns instead (their stored segmentation reused).
 2. **check**: a new batch of ``--batch`` essays (seed 0, real segmentation, cold caches) in
    which ``--cross`` essays are replaced by archived ones: half handed in again by their own
    writer, half under another writer's header. ``check_documents(..., archive=...)`` in a fresh
