@@ -160,7 +160,8 @@ class CandidateIndex:
                 attach(kind, self.lsh[kind])
 
     # -- filling -------------------------------------------------------------------------------
-    def _entries(self, items: Iterable[tuple[int, Sketches]]) -> Iterator[tuple[str, bytes, Any]]:
+    def entries(self, items: Iterable[tuple[int, Sketches]]) -> Iterator[tuple[str, bytes, Any]]:
+        """(index kind, key, sketch) of each sketch of these texts."""
         for n, s in items:
             if s.full is not None:
                 yield "full", text_key(n), s.full
@@ -176,7 +177,7 @@ class CandidateIndex:
                 kind: stack.enter_context(lsh.insertion_session(buffer_size))
                 for kind, lsh in self.lsh.items()
             }
-            for kind, key, m in self._entries(items):
+            for kind, key, m in self.entries(items):
                 # Keys are new numbers: the duplicate check would cost a look-up each.
                 sessions[kind].insert(key, m, check_duplication=False)
 

@@ -207,6 +207,46 @@ def test_one_index_code_on_memory_segments_and_redis(tmp_path, redis_url, make_e
     assert hits[0][0].candidates(params.min_window_hits) >= {0, 1, 3, 4, 5}
 
 
+def _redis_dump(client, prefix: bytes) -> dict:
+    """Every key under ``prefix`` and its value, the prefix cut from keys and values."""
+
+    def cut(b: bytes) -> bytes:
+        return b.removeprefix(prefix)
+
+    out = {}
+    for key in client.scan_iter(match=prefix + b"*"):
+        kind = client.type(key)
+        if kind == b"hash":
+            value = {cut(k): cut(v) for k, v in client.hgetall(key).items()}
+        elif kind == b"set":
+            value = client.smembers(key)
+        else:
+            value = client.lrange(key, 0, -1)
+        out[cut(key)] = value
+    return out
+
+
+def test_redis_bulk_insert_writes_datasketchs_own_layout(redis_url):
+    """The archive's bulk writer leaves Redis exactly as datasketch's insertion would."""
+    import redis
+
+    rng = np.random.default_rng(1)
+    params = IndexParams()
+    sketches = [
+        sketch(rng.integers(0, 2**63, 300, dtype=np.uint64), {f"f{n}{i}" for i in range(4)}, params)
+        for n in range(5)
+    ]
+    url = _flushed(redis_url)
+    with open_archive(url) as archive, redis.Redis.from_url(url) as client:
+        archive._insert_index(enumerate(sketches, start=1))
+        config = {k: client.connection_pool.connection_kwargs[k] for k in ("host", "port", "db")}
+        theirs = CandidateIndex(params, {"type": "redis", "redis": config, "basename": b"ds:"})
+        theirs.insert(enumerate(sketches, start=1))
+        ours = _redis_dump(client, b"ec:")
+        assert len(ours) > 5 * 3 and ours == _redis_dump(client, b"ds:")
+        assert archive.index.query(sketches[2:3])[0].texts == {3}
+
+
 def test_redis_removal_frees_the_index_and_keeps_the_rest(redis_url, resolution):
     """Removing a campaign leaves no bucket, band-table entry or key list behind (Redis memory
     is what a shared archive runs out of), and the other campaign is still found."""

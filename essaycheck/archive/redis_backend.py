@@ -22,11 +22,12 @@ lost. Values are JSON, zlib-compressed JSON and raw ``uint64`` bytes: nothing is
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from ..candidates import CandidateIndex, text_key, window_key
+from ..candidates import CandidateIndex, Sketches, text_key, window_key
 from . import (
     AddResult,
     Archive,
@@ -41,6 +42,7 @@ from . import (
     split_summary,
 )
 
+_SADD_MANY = "for i = 1, #KEYS do redis.call('SADD', KEYS[i], ARGV[i]) end return #KEYS"
 PREFIX = b"essaycheck:"
 INDEX_PREFIX = b"ec:"
 # 2: integer window keys and 8-byte band digests (an archive of 1 is half again as large).
@@ -103,6 +105,7 @@ class RedisArchive(Archive):
         }
         if "path" in config:  # unix socket
             config["unix_socket_path"] = config.pop("path")
+        self._sadd_many = self.r.register_script(_SADD_MANY)
         self._index = CandidateIndex(
             self.params,
             # Buffered inserts as plain pipelines: every command is idempotent (HSET, SADD),
@@ -188,7 +191,7 @@ class RedisArchive(Archive):
                     )
                     pipe.hset(ids, e.id, key)
                 pipe.execute()
-            self._index.insert((key, e.sketches) for key, e in numbered)
+            self._insert_index((key, e.sketches) for key, e in numbered)
         self.r.incr(_k("version"))
         return AddResult(campaign.name, len(new), skipped)
 
@@ -205,6 +208,39 @@ class RedisArchive(Archive):
         self.r.delete(ids, _k("campaign", campaign, "res"))
         self.r.incr(_k("version"))
         return len(keys)
+
+    def _insert_index(self, items: Iterable[tuple[int, Sketches]]) -> None:
+        """Write texts into the index in datasketch's Redis layout, in bulk.
+
+        datasketch's insertion sends four commands per key and band (HSET and SADD per bucket,
+        HSET and RPUSH per key): half the time of adding a batch. The same keys and values
+        written here take one RPUSH per key, one HSET per band table and one script call per
+        5,000 buckets; datasketch reads them back unchanged (tested)."""
+        by_kind: dict[str, list[tuple[bytes, Any]]] = defaultdict(list)
+        for kind, key, m in self._index.entries(items):
+            by_kind[kind].append((key, m))
+        for kind, rows in by_kind.items():
+            lsh = self._index.lsh[kind]
+            for chunk in chunks(rows, 1000):
+                pipe = self.r.pipeline(transaction=False)
+                tables: list[dict[bytes, bytes]] = [{} for _ in lsh.hashtables]
+                buckets: list[bytes] = []
+                members: list[bytes] = []
+                for key, m in chunk:
+                    hs = [lsh._H(m.hashvalues[a:b]) for a, b in lsh.hashranges]
+                    for h, table, entries in zip(hs, lsh.hashtables, tables, strict=True):
+                        entries[h] = table.redis_key(h)
+                        buckets.append(entries[h])
+                        members.append(key)
+                    pipe.rpush(lsh.keys.redis_key(key), *hs)
+                pipe.hset(lsh.keys._name, mapping={k: lsh.keys.redis_key(k) for k, _ in chunk})
+                for table, entries in zip(lsh.hashtables, tables, strict=True):
+                    pipe.hset(table._name, mapping=entries)
+                for lo in range(0, len(buckets), 5000):
+                    self._sadd_many(
+                        keys=buckets[lo : lo + 5000], args=members[lo : lo + 5000], client=pipe
+                    )
+                pipe.execute()
 
     def _unindex(self, items: list[tuple[int, int]]) -> None:
         """Remove texts given as (number, number of windows) from the index, pipelined.
