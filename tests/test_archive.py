@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -205,6 +206,36 @@ def test_one_index_code_on_memory_segments_and_redis(tmp_path, redis_url, make_e
     assert hits[0] == hits[1] == hits[2]
     assert 1 in hits[0][0].texts and 2 not in hits[0][0].texts
     assert hits[0][0].candidates(params.min_window_hits) >= {0, 1, 3, 4, 5}
+
+
+def _resident_kb(path: Path) -> int:
+    """kB of ``path`` mapped into this process and resident (Linux's /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+            inside = line.endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="Linux only")
+def test_segment_lookups_do_not_keep_the_index_in_memory(tmp_path):
+    """A check reads every page of the index segments it searches; it must not keep them, or
+    its memory grows with the archive."""
+    from essaycheck.archive.segments import SegmentStore
+
+    rng = np.random.default_rng(2)
+    store = SegmentStore(tmp_path / "index")
+    hashes = rng.integers(0, 2**63, 300_000, dtype=np.uint64)
+    table = store.table(b"full_0")
+    store.pending = [(table, int(h), n, -1) for n, h in enumerate(hashes)]
+    store.use([store.flush()])
+    queries = [int(h).to_bytes(8, "little") for h in hashes[::3]]
+    found = store.lookup(table, queries)
+    assert all(str(n).encode() in keys for n, keys in zip(range(0, 300_000, 3), found, strict=True))
+    h_file = next((tmp_path / "index").glob("seg-*")) / "h.npy"
+    assert h_file.stat().st_size > 2_000_000 and _resident_kb(h_file) == 0
 
 
 def _redis_dump(client, prefix: bytes) -> dict:

@@ -13,6 +13,7 @@ Files are plain ``.npy`` read with ``allow_pickle=False``.
 
 from __future__ import annotations
 
+import mmap
 import os
 import shutil
 import tempfile
@@ -45,6 +46,15 @@ class Segment:
             a: np.load(folder / f"{a}.npy", mmap_mode="r", allow_pickle=False) for a in _ARRAYS
         }
         self.offsets, self.h, self.n, self.w = (arrays[a] for a in _ARRAYS)
+
+    def release(self) -> None:
+        """Unmap the pages read so far: they stay in the OS page cache (the next look-up maps
+        them again without reading the disk), so the check holds one table's slice of one
+        segment at a time, not the whole index, whatever the archive's size."""
+        for arr in (self.h, self.n, self.w):
+            mapped = getattr(arr, "_mmap", None)  # numpy.memmap's mapping (none if empty)
+            if mapped is not None and hasattr(mmap, "MADV_DONTNEED"):
+                mapped.madvise(mmap.MADV_DONTNEED)
 
     def lookup(self, table: int, queries: np.ndarray) -> list[tuple[int, list[bytes]]]:
         """(query position, keys) for each query with entries in ``table``."""
@@ -123,6 +133,7 @@ class SegmentStore:
                 continue
             for q, keys in segment.lookup(table, queries):
                 out[q].update(keys)
+            segment.release()
         return out
 
     def flush(self) -> str | None:
