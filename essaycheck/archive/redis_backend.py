@@ -14,6 +14,12 @@ next to it, under the ``essaycheck:`` prefix:
     ec:fu* ec:wi* ec:fa*              datasketch's band tables and key tables (a short prefix:
                                       every bucket's key and entry repeats it)
 
+The index keeps datasketch's layout exactly (datasketch's own ``MinHashLSH`` reads it), but is
+written and read in bulk: datasketch sends a command per bucket, and an essay has ~240 buckets.
+Adding writes one RPUSH per key, one HSET per band table and one script call per 5,000 SADDs;
+a look-up reads 5,000 buckets per script call; removing a campaign is pipelined and frees every
+bucket and band-table entry it emptied.
+
 Two reviewers adding at once: ids are claimed with HSETNX, numbers reserved with INCRBY, records
 written before their index entries (a check never finds a key without its essay), so nothing is
 lost. Values are JSON, zlib-compressed JSON and raw ``uint64`` bytes: nothing is unpickled.
