@@ -57,7 +57,8 @@ class Segment:
                 mapped.madvise(mmap.MADV_DONTNEED)
 
     def lookup(self, table: int, queries: np.ndarray) -> list[tuple[int, list[bytes]]]:
-        """(query position, keys) for each query with entries in ``table``."""
+        """(query position, keys) for each query with entries in ``table``; ``queries``
+        sorted (numpy's binary search then starts each from the last one's place)."""
         if table + 1 >= len(self.offsets):
             return []
         lo, hi = int(self.offsets[table]), int(self.offsets[table + 1])
@@ -65,15 +66,17 @@ class Segment:
             return []
         h = self.h[lo:hi]
         left = np.searchsorted(h, queries, "left")
-        right = np.searchsorted(h, queries, "right")
+        found = np.nonzero(left < len(h))[0]
+        found = found[h[left[found]] == queries[found]]  # most queries are in no bucket
+        right = np.searchsorted(h, queries[found], "right")
         out = []
-        for q in np.nonzero(right > left)[0]:
-            rows = slice(lo + int(left[q]), lo + int(right[q]))
+        for q, a, b in zip(found.tolist(), left[found].tolist(), right.tolist(), strict=True):
+            rows = slice(lo + a, lo + b)
             keys = [
                 window_key(n, w) if w >= 0 else text_key(n)
                 for n, w in zip(self.n[rows].tolist(), self.w[rows].tolist(), strict=True)
             ]
-            out.append((int(q), keys))
+            out.append((q, keys))
         return out
 
 
@@ -126,13 +129,15 @@ class SegmentStore:
 
     def lookup(self, table: int, bands: Sequence[bytes]) -> list[set[bytes]]:
         queries = np.fromiter((band_hash(b) for b in bands), dtype=np.uint64, count=len(bands))
+        order = np.argsort(queries)
+        queries = queries[order]
         out: list[set[bytes]] = [set() for _ in bands]
         for name in self.names:
             segment = self._segment(name)
             if segment is None:
                 continue
             for q, keys in segment.lookup(table, queries):
-                out[q].update(keys)
+                out[order[q]].update(keys)
             segment.release()
         return out
 
