@@ -238,6 +238,16 @@ def test_segment_lookups_do_not_keep_the_index_in_memory(tmp_path):
     assert h_file.stat().st_size > 2_000_000 and _resident_kb(h_file) == 0
 
 
+def test_a_redis_archive_of_the_old_layout_is_refused_with_what_to_do(redis_url):
+    import redis
+
+    url = _flushed(redis_url)
+    with redis.Redis.from_url(url) as client:
+        client.hset("essaycheck:meta", mapping={"format": "essaycheck-archive-1"})
+    with pytest.raises(ArchiveError, match="essaycheck archive add"):
+        open_archive(url, create=False)
+
+
 def _redis_dump(client, prefix: bytes) -> dict:
     """Every key under ``prefix`` and its value, the prefix cut from keys and values."""
 

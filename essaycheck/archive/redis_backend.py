@@ -57,7 +57,7 @@ return out"""
 _SCRIPT_KEYS = 5000  # keys per script call: a few milliseconds of Redis's time
 PREFIX = b"essaycheck:"
 INDEX_PREFIX = b"ec:"
-# 2: integer window keys and 8-byte band digests (an archive of 1 is half again as large).
+# 2: integer window keys and 8-byte band digests (~63 KB of memory an essay; 1 took ~100 KB).
 FORMAT = "essaycheck-redis-2"
 
 
@@ -126,7 +126,8 @@ class RedisArchive(Archive):
         if meta.get(b"format", b"").decode() != FORMAT:
             raise ArchiveError(
                 f"Kho bài {self.location} có định dạng {meta.get(b'format')!r}, phiên bản này "
-                f"đọc {FORMAT!r}."
+                f"đọc {FORMAT!r}: hãy dùng một CSDL Redis trống (redis://MÁY:CỔNG/SỐ_KHÁC) rồi "
+                "thêm lại các đợt bằng `essaycheck archive add`."
             )
         self.settings = Settings.from_json(meta[b"settings"].decode())
         kwargs = self.r.connection_pool.connection_kwargs
