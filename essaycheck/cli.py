@@ -216,12 +216,18 @@ def _eval(args: argparse.Namespace) -> int:
     from .campaigns import is_campaign, load_campaign
     from .crossval import campaign_table, leave_one_campaign_out, run_campaign
 
-    bad = [p for p in args.campaigns if not is_campaign(p)]
-    if bad:
-        print(f"essaycheck: không phải thư mục đợt có nhãn: {', '.join(bad)}", file=sys.stderr)
+    # A glob such as data/campaigns/* also names the folder's README: files are skipped.
+    files = [p for p in args.campaigns if Path(p).is_file()]
+    for p in files:
+        print(f"essaycheck: bỏ qua {p}: là tệp, không phải thư mục đợt.", file=sys.stderr)
+    folders = [p for p in args.campaigns if p not in files]
+    bad = [p for p in folders if not is_campaign(p)]
+    if bad or not folders:
+        names = ", ".join(bad or files)
+        print(f"essaycheck: không phải thư mục đợt có nhãn: {names}", file=sys.stderr)
         return EXIT_USAGE
     config = Config(cache="" if args.no_cache else None)
-    runs = [run_campaign(load_campaign(p), config) for p in args.campaigns]
+    runs = [run_campaign(load_campaign(p), config) for p in folders]
     loco = None if args.no_loco or len(runs) < 2 else leave_one_campaign_out(runs)
     table = campaign_table(runs, loco)
     with pd.option_context("display.width", 200, "display.max_columns", 30):

@@ -159,6 +159,11 @@ def test_eval_checks_campaigns_and_prints_their_figures(tmp_path, batch, capsys)
     printed = capsys.readouterr().out
     assert "level confusion" in printed and "spearman" in printed
     assert main(["eval", str(batch)]) == 2  # not a campaign folder
+    # A glob over a folder of campaigns also names its README: skipped, the rest evaluated.
+    (tmp_path / "README.md").write_text("campaigns", encoding="utf-8")
+    assert main(["eval", str(tmp_path / "README.md"), str(first), "--no-loco"]) == 0
+    assert "bỏ qua" in capsys.readouterr().err
+    assert main(["eval", str(tmp_path / "README.md")]) == 2  # nothing left to evaluate
 
 
 def test_sample_batch_meets_the_copy_targets(tmp_path):
