@@ -208,7 +208,7 @@ class CandidateIndex:
         owner = [i for i, s in enumerate(sketches) for _ in s.windows]
         found = self._lookup("window", [m for s in sketches for m in s.windows])
         for i, keys in zip(owner, found, strict=True):
-            hits[i].windows.update(int(k) // WINDOW_SPAN for k in keys)
+            hits[i].windows.update(window_of(k)[0] for k in keys)
         return hits
 
 
